@@ -1,0 +1,188 @@
+"""Analysis windows and the features the speech model sees, shared by training and serving.
+
+Training imports these same functions, so what a model learnt on and what it is fed can't drift.
+A model's manifest stores its FeatureSpec; serving rebuilds the spec from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import librosa
+import numpy as np
+
+from .audio import SAMPLE_RATE
+
+_EPS = 1e-6
+# Mel power below this counts as digital silence (so an all-zero window has a defined peak).
+_SILENCE = 1e-20
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Every parameter that shapes the model input; stored verbatim in the model manifest."""
+
+    window_seconds: float = 3.0
+    hop_seconds: float = 1.5
+    n_fft: int = 512
+    win_length: int = 400
+    hop_length: int = 320
+    n_mels: int = 64
+    n_mfcc: int = 40
+    fmin: float = 50.0
+    fmax: float = 8000.0
+    top_db: float = 80.0
+    pitch_fmin: float = 65.0
+    pitch_fmax: float = 500.0
+
+    @property
+    def window_samples(self) -> int:
+        return int(round(self.window_seconds * SAMPLE_RATE))
+
+    @property
+    def hop_samples(self) -> int:
+        return int(round(self.hop_seconds * SAMPLE_RATE))
+
+    @property
+    def n_frames(self) -> int:
+        return 1 + self.window_samples // self.hop_length
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One fixed-length slice of a recording; `samples` is zero-padded to the window length."""
+
+    start: float
+    end: float
+    samples: np.ndarray
+
+
+def split_windows(audio: np.ndarray, spec: FeatureSpec) -> list[Window]:
+    """Cut a recording into overlapping fixed windows; the last one ends where the audio ends."""
+    size, hop = spec.window_samples, spec.hop_samples
+    n = audio.shape[0]
+    if n <= size:
+        starts = [0]
+    else:
+        starts = list(range(0, n - size + 1, hop))
+        if starts[-1] + size < n:
+            starts.append(n - size)
+    windows = []
+    for s in starts:
+        chunk = audio[s : s + size]
+        end = s + chunk.shape[0]
+        if chunk.shape[0] < size:
+            chunk = np.pad(chunk, (0, size - chunk.shape[0]))
+        windows.append(Window(start=s / SAMPLE_RATE, end=end / SAMPLE_RATE, samples=chunk))
+    return windows
+
+
+def log_mel(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """Log-mel power in dB relative to the window's peak, floored TOP_DB below it, (n_mels, n_frames).
+
+    A floor relative to the peak (not an absolute one) makes every feature independent of the
+    recording level: a quiet microphone and a loud one give the same input.
+    """
+    mel = librosa.feature.melspectrogram(
+        y=samples,
+        sr=SAMPLE_RATE,
+        n_fft=spec.n_fft,
+        win_length=spec.win_length,
+        hop_length=spec.hop_length,
+        n_mels=spec.n_mels,
+        fmin=spec.fmin,
+        fmax=spec.fmax,
+        power=2.0,
+    )
+    peak = max(float(mel.max()), _SILENCE)
+    return 10.0 * np.log10(np.maximum(mel / peak, 10.0 ** (-spec.top_db / 10.0)))
+
+
+def mfcc(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """MFCCs, shape (n_mfcc, n_frames), taken from the same log-mel the plots show."""
+    return librosa.feature.mfcc(S=log_mel(samples, spec), n_mfcc=spec.n_mfcc)
+
+
+def mfcc_image(coeffs: np.ndarray) -> np.ndarray:
+    """The CNN input: MFCC, delta and delta-delta, each normalised per coefficient over the window.
+
+    Per-window normalisation removes the speaker's and the microphone's constant colouring, which
+    otherwise lets a model recognise voices instead of emotions. Shape (n_mfcc, n_frames, 3).
+    """
+    stack = np.stack(
+        [coeffs, librosa.feature.delta(coeffs, order=1), librosa.feature.delta(coeffs, order=2)],
+        axis=-1,
+    )
+    mean = stack.mean(axis=1, keepdims=True)
+    std = stack.std(axis=1, keepdims=True)
+    return ((stack - mean) / (std + _EPS)).astype(np.float32)
+
+
+def mfcc_statistics(coeffs: np.ndarray) -> np.ndarray:
+    """Utterance statistics of MFCCs (..., n_mfcc, frames) -> (..., 4 * n_mfcc - 1).
+
+    The spectral envelope (means) and its spread and motion, which the per-window normalised
+    image no longer holds. c0's mean is left out: it tracks overall level, not voice quality.
+    """
+    delta = librosa.feature.delta(coeffs, axis=-1)
+    spread = np.percentile(coeffs, 90, axis=-1) - np.percentile(coeffs, 10, axis=-1)
+    return np.concatenate(
+        [coeffs.mean(axis=-1)[..., 1:], coeffs.std(axis=-1), delta.std(axis=-1), spread], axis=-1
+    ).astype(np.float32)
+
+
+def prosody(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """Window-level pitch, energy and spectral statistics: prosodic cues the MFCC image lacks.
+
+    Frames within 40 dB of the window's loudest count as active. Besides the median pitch, pitch
+    is measured in semitones from that median, so its spread describes intonation rather than the
+    speaker's register; energy is in dB from the peak, so nothing depends on the recording level.
+    """
+    frame = dict(frame_length=spec.n_fft, hop_length=spec.hop_length)
+    rms = librosa.feature.rms(y=samples, **frame)[0]
+    db = 20.0 * np.log10(np.maximum(rms / max(float(rms.max()), _SILENCE), 10.0 ** (-spec.top_db / 20.0)))
+    active = db > db.max() - 40.0
+    f0 = librosa.yin(
+        samples, fmin=spec.pitch_fmin, fmax=spec.pitch_fmax, sr=SAMPLE_RATE, frame_length=1024,
+        hop_length=spec.hop_length,
+    )
+    n = min(f0.shape[0], active.shape[0])
+    voiced = f0[:n][active[:n]]
+    semis = 12.0 * np.log2(voiced / np.median(voiced)) if voiced.size else np.zeros(1)
+    log_f0 = np.log2(np.median(voiced)) if voiced.size else 0.0
+    zcr = librosa.feature.zero_crossing_rate(samples, **frame)[0][active]
+    centroid = librosa.feature.spectral_centroid(
+        y=samples, sr=SAMPLE_RATE, n_fft=spec.n_fft, hop_length=spec.hop_length
+    )[0][active]
+    act_db = db[active]
+    stats = [
+        log_f0,
+        semis.std(),
+        np.percentile(semis, 90) - np.percentile(semis, 10),
+        np.abs(np.diff(semis)).mean() if semis.size > 1 else 0.0,
+        act_db.max() - np.median(act_db),
+        act_db.std(),
+        np.abs(np.diff(act_db)).mean() if act_db.size > 1 else 0.0,
+        active.mean(),
+        zcr.mean(),
+        zcr.std(),
+        np.log2(centroid.mean() + 1.0),
+        centroid.std() / (centroid.mean() + 1.0),
+    ]
+    return np.asarray(stats, dtype=np.float32)
+
+
+PROSODY_SIZE = 12
+
+
+def stats_size(spec: FeatureSpec) -> int:
+    """Length of utterance_stats' vector for a spec (what the model's "stats" input expects)."""
+    return 4 * spec.n_mfcc - 1 + PROSODY_SIZE
+
+
+def utterance_stats(coeffs: np.ndarray, prosody_vector: np.ndarray) -> np.ndarray:
+    """The model's second input: MFCC statistics followed by prosody (works on batches too)."""
+    return np.concatenate([mfcc_statistics(coeffs), prosody_vector], axis=-1)

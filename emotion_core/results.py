@@ -1,0 +1,52 @@
+"""Plain result objects: what the pipelines return and what every presenter renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def distribution(labels: tuple[str, ...] | list[str], probs: np.ndarray) -> dict[str, float]:
+    """Label -> probability, renormalised in float64 so the values sum to 1 after dequantisation."""
+    p = np.clip(np.asarray(probs, dtype=np.float64), 0.0, None)
+    total = p.sum()
+    p = p / total if total > 0 else np.full(p.shape, 1.0 / p.size)
+    return {label: float(v) for label, v in zip(labels, p)}
+
+
+def top_label(probs: dict[str, float]) -> str:
+    return max(probs, key=probs.__getitem__)
+
+
+@dataclass
+class WindowResult:
+    start: float
+    end: float
+    probs: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "probs": self.probs}
+
+
+@dataclass
+class AudioResult:
+    """A recording's distribution (the mean over its windows) and each window's own."""
+
+    probs: dict[str, float]
+    windows: list[WindowResult] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return top_label(self.probs)
+
+    @property
+    def duration(self) -> float:
+        return self.windows[-1].end if self.windows else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "label": self.label,
+            "probs": self.probs,
+            "windows": [w.to_dict() for w in self.windows],
+        }

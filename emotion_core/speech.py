@@ -1,0 +1,51 @@
+"""The speech pipeline: 16 kHz audio -> windows -> features -> LiteRT model -> distributions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .features import FeatureSpec, mfcc, mfcc_image, prosody, split_windows, utterance_stats
+from .model_set import ModelSet, ModelSetError
+from .results import AudioResult, WindowResult, distribution
+from .runtime import TFLiteModel
+
+
+class SpeechModel:
+    """The speech CNN with the exact feature settings its manifest says it was trained with."""
+
+    def __init__(self, model_set: ModelSet):
+        info = model_set.model_info("speech")
+        try:
+            self.labels: tuple[str, ...] = tuple(info["labels"])
+            self.spec = FeatureSpec(**info["input"]["features"])
+            self._stats_mean = np.asarray(info["input"]["stats_mean"], dtype=np.float32)
+            self._stats_std = np.asarray(info["input"]["stats_std"], dtype=np.float32)
+            self._model = TFLiteModel(model_set.path(info["file"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelSetError(f"the speech model from {model_set.source} is not usable: {exc!r}") from exc
+
+    def window_probs(self, samples: np.ndarray) -> np.ndarray:
+        """Class probabilities of one fixed-length window of samples."""
+        return self.run(self.model_inputs(samples))["probs"]
+
+    def model_inputs(self, samples: np.ndarray) -> dict[str, np.ndarray]:
+        """The exact tensors the model is fed for one window (also what evaluation feeds it)."""
+        coeffs = mfcc(samples, self.spec)
+        stats = utterance_stats(coeffs, prosody(samples, self.spec))
+        return {"mfcc_image": mfcc_image(coeffs), "stats": (stats - self._stats_mean) / self._stats_std}
+
+    def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """All of the model's outputs: "probs" (what serving uses) and "members" (per fold model)."""
+        return self._model(**inputs)
+
+    def analyze(self, audio: np.ndarray) -> AudioResult:
+        """Every window's distribution, and their mean as the recording's."""
+        windows = split_windows(audio, self.spec)
+        probs = np.stack([self.window_probs(w.samples) for w in windows])
+        return AudioResult(
+            probs=distribution(self.labels, probs.mean(axis=0)),
+            windows=[
+                WindowResult(w.start, w.end, distribution(self.labels, p))
+                for w, p in zip(windows, probs)
+            ],
+        )
