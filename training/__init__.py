@@ -1,0 +1,1 @@
+"""Training, evaluation and export of the emotion models (needs requirements-train.txt)."""

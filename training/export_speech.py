@@ -1,0 +1,114 @@
+"""Export the trained speech models: the int8 twin of every scored fold ensemble (int8 vs float on
+the same held-out actors), the metrics report, the int8 release ensemble as the embedded default
+model, and its manifest entry.
+
+    python -m training.export_speech --run runs/speech/net
+
+Also writes the float twin of the release ensemble to <run>/speech_float.tflite for bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from emotion_core.labels import LABELS
+from emotion_core.model_set import DEFAULT_DIR
+
+from .data import ravdess_fold
+from .evaluate_speech import write_report
+from .manifest import update_manifest
+from .speech_models import fold_ensemble
+from .tflite_export import tflite_predict, to_tflite
+from .train_speech import SpeechData, save_predictions
+
+MODEL_FILE = "speech_int8.tflite"
+
+
+def representative(data: SpeechData, clips: np.ndarray, n: int, seed: int = 0):
+    """Calibration samples drawn from the training clips, clean and augmented alike."""
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(clips, size=min(n, clips.size), replace=False)
+    versions = rng.integers(0, data.image.shape[1], size=chosen.size)
+    image, stats = data.inputs("net", chosen, versions)
+
+    def gen():
+        for i in range(chosen.size):
+            yield [image[i : i + 1], stats[i : i + 1]]
+
+    return gen
+
+
+def held_out_inputs(data: SpeechData, clips: np.ndarray) -> dict[str, np.ndarray]:
+    image, stats = data.inputs("net", clips, np.zeros(clips.size, dtype=int))
+    return {"mfcc_image": image, "stats": stats}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", default="runs/speech/net")
+    parser.add_argument("--cache", default="cache/speech_features.npz")
+    parser.add_argument("--out", default=str(DEFAULT_DIR))
+    parser.add_argument("--calibration", type=int, default=500)
+    args = parser.parse_args()
+
+    run = Path(args.run)
+    data = SpeechData(args.cache)
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in sorted(int(p.stem[7:]) for p in run.glob("cv_fold*.npz")):
+            # The int8 twin of each scored fold's seed ensemble, scored on the same held-out actors.
+            members = [keras.saving.load_model(p) for p in sorted(run.glob(f"cv{k}_seed*.keras"))]
+            train, test = np.flatnonzero(data.fold != k), np.flatnonzero(data.fold == k)
+            path = Path(tmp) / f"cv{k}.tflite"
+            path.write_bytes(to_tflite(fold_ensemble(members), representative(data, train, args.calibration, k)))
+            save_predictions(run / f"int8_fold{k}.npz", data, test, tflite_predict(str(path), held_out_inputs(data, test)))
+            print(f"fold {k}: int8 scored", flush=True)
+    report = write_report(run.parent)
+
+    folds = sorted(int(p.stem[7:]) for p in run.glob("release*.keras"))
+    members = [keras.saving.load_model(run / f"release{k}.keras") for k in folds]
+    everything = np.arange(data.label.size)
+    ensemble = fold_ensemble(members)
+    model_bytes = to_tflite(ensemble, representative(data, everything, args.calibration))
+    out = Path(args.out)
+    (out / MODEL_FILE).write_bytes(model_bytes)
+    # The float twin is not shipped: bench/ times it against the int8 model.
+    (run / "speech_float.tflite").write_bytes(to_tflite(ensemble))
+    norm = json.loads((run / "stats_norm.json").read_text())
+    ours = report["speech_net_int8"]
+    update_manifest(out, "speech", MODEL_FILE, {
+        "labels": list(LABELS),
+        "emits": list(LABELS),
+        "architecture": (
+            f"average of {len(members)} speech_net models (1-D CNN over MFCC+deltas and an MLP over "
+            "utterance statistics), one per speaker-independent fold: member k never heard fold k's actors"
+        ),
+        "member_held_out_ravdess_actors": {
+            str(i): [a for a in range(1, 21) if ravdess_fold(a) == k] for i, k in enumerate(folds)
+        },
+        "input": {
+            "tensors": {"mfcc_image": list(data.image.shape[2:]), "stats": [data.stats.shape[-1]]},
+            "features": data.spec,
+            "stats_mean": norm["mean"],
+            "stats_std": norm["std"],
+            "sample_rate": 16000,
+        },
+        "training_data": "RAVDESS actors 1-20 (first 2.4 s) and TESS",
+        "metrics": {
+            "ravdess_held_out_actors_accuracy_mean": ours["ravdess_held_out_actors"]["fold_accuracy_mean"],
+            "ravdess_held_out_actors_accuracy_std": ours["ravdess_held_out_actors"]["fold_accuracy_std"],
+            "ravdess_held_out_actors_macro_f1": ours["ravdess_held_out_actors"]["macro_f1"],
+            "tess_held_out_words_accuracy": ours["tess_held_out_words"]["accuracy"],
+            "source": "training/results/speech_metrics.json (speech_net_int8: int8 twins of the CV fold ensembles)",
+        },
+    })
+    print(f"wrote {out / MODEL_FILE} ({len(model_bytes)} bytes) and its manifest entry")
+
+
+if __name__ == "__main__":
+    main()

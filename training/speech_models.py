@@ -1,0 +1,73 @@
+"""Keras definitions of the speech models: the seed's CNN (baseline) and the net we ship."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from emotion_core.labels import LABELS
+
+
+def seed_cnn(n_mfcc: int, n_frames: int) -> keras.Model:
+    """The seed prototype's CNN as written: one wide conv, a huge flatten, heavy dropout."""
+    inp = keras.Input((n_mfcc, n_frames, 1), name="mfcc")
+    x = layers.Conv2D(256, (4, 4), activation="relu")(inp)
+    x = layers.MaxPooling2D((4, 4))(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Dropout(0.8)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(64, activation="relu")(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Dense(32, activation="relu")(x)
+    out = layers.Dense(len(LABELS), activation="softmax")(x)
+    return keras.Model(inp, out, name="seed_cnn")
+
+
+def _conv1d_branch(image, widths: tuple[int, ...]):
+    """Convolutions over time with all coefficients as channels, then mean and max pooling."""
+    n_mfcc, n_frames, channels = image.shape[1:]
+    x = layers.Permute((2, 1, 3))(image)
+    x = layers.Reshape((n_frames, n_mfcc * channels))(x)
+    for i, width in enumerate(widths):
+        x = layers.Conv1D(width, 5, padding="same", use_bias=False, name=f"t{i}_conv")(x)
+        x = layers.BatchNormalization(name=f"t{i}_bn")(x)
+        x = layers.ReLU(name=f"t{i}_relu")(x)
+        if i < len(widths) - 1:
+            x = layers.MaxPooling1D(2, name=f"t{i}_pool")(x)
+    return layers.Concatenate(name="pool")([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)])
+
+
+def speech_net(n_mfcc: int, n_frames: int, n_stats: int, dropout: float = 0.4) -> keras.Model:
+    """A compact CNN over MFCC+deltas (convolving over time) joined by an MLP over utterance
+    statistics and prosody.
+
+    Global pooling replaces the seed's flatten: thousands of weights at the head instead of
+    millions, which is what let the seed memorise voices. The statistics branch carries the
+    spectral envelope and pitch/energy cues that the per-window normalised image does not.
+    """
+    image = keras.Input((n_mfcc, n_frames, 3), name="mfcc_image")
+    stats = keras.Input((n_stats,), name="stats")
+    x = _conv1d_branch(image, (64, 64, 96))
+    s = layers.Dropout(0.2, name="stats_dropout")(stats)
+    s = layers.Dense(128, activation="relu", name="stats_dense")(s)
+    x = layers.Concatenate(name="joint")([layers.Dropout(dropout)(x), s])
+    x = layers.Dropout(dropout)(x)
+    x = layers.Dense(64, activation="relu", name="head")(x)
+    x = layers.Dropout(dropout / 2)(x)
+    out = layers.Dense(len(LABELS), activation="softmax", name="probs")(x)
+    return keras.Model([image, stats], out, name="speech_net")
+
+
+def fold_ensemble(members: list[keras.Model]) -> keras.Model:
+    """One graph that averages the fold models' probabilities: the shipped model.
+
+    It also outputs every member's own probabilities, so that the shipped file can be checked on
+    the actors each member never saw (member k held out fold k).
+    """
+    image = keras.Input(members[0].inputs[0].shape[1:], name="mfcc_image")
+    stats = keras.Input(members[0].inputs[1].shape[1:], name="stats")
+    renamed = [keras.Model(m.inputs, m.outputs[0], name=f"member{i}") for i, m in enumerate(members)]
+    outs = [m([image, stats]) for m in renamed]
+    probs = layers.Average(name="probs")(outs)
+    stacked = layers.Concatenate(axis=1, name="members")([layers.Reshape((1, len(LABELS)))(o) for o in outs])
+    return keras.Model([image, stats], {"probs": probs, "members": stacked}, name="fold_ensemble")

@@ -1,0 +1,192 @@
+"""Speaker-independent k-fold training of a speech model on the cached features.
+
+    python -m training.train_speech --stage cv        # score our net on every held-out fold
+    python -m training.train_speech --stage release   # the 5 members of the shipped model
+    python -m training.train_speech --model seed --name seed --seeds 1 --epochs 20 --label-smoothing 0
+
+"cv", fold k: `seeds` models trained on the other folds' RAVDESS actors and TESS words, for a
+fixed number of epochs with a cosine schedule to zero (no early stopping, so nothing of fold k
+steers training or model choice); their average is scored on fold k's actors and words.
+"release", member k: one model trained on all folds but k; the shipped model averages them, and
+member k can still be checked on fold k's actors, which it never heard.
+Writes runs/speech/<name>/cv_fold<k>.npz (held-out probabilities), cv<k>_seed<s>.keras and
+release<k>.keras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from emotion_core.features import utterance_stats
+from emotion_core.labels import LABELS
+
+from .speech_models import seed_cnn, speech_net
+
+
+@dataclass
+class Config:
+    model: str = "net"  # "net" (ours) or "seed" (the prototype's CNN)
+    clean_prob: float = 0.5  # chance of the clean version of a clip in an epoch, else an augmented one
+    augment_stats: bool = False  # statistics from the augmented version too (else always the clean one)
+    epochs: int = 25
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.1
+    mixup: float = 0.0  # Beta(a, a) mixing; 0 turns it off
+    time_masks: int = 2
+    time_mask_width: int = 15
+    coef_mask_width: int = 6
+    use_tess: bool = True
+    folds: str = "0,1,2,3,4"
+    seeds: int = 3  # "cv": models per fold, differing only in their seed, averaged
+    stage: str = "cv"  # "cv": score each fold; "release": the members of the shipped model
+    name: str = "net"  # run folder under `out`
+    seed: int = 0
+    cache: str = "cache/speech_features.npz"
+    out: str = "runs/speech"
+
+
+class SpeechData:
+    """The cached features, with the prosody normaliser shared by every fold and by serving."""
+
+    def __init__(self, path: str):
+        z = np.load(path)
+        self.image = z["image"]
+        self.mfcc = z["mfcc"]
+        self.prosody = z["prosody"]
+        self.label = z["label"]
+        self.fold = z["fold"]
+        self.corpus = z["corpus"]
+        self.male = z["male"]
+        self.spec = json.loads(str(z["spec"]))
+        self.stats = utterance_stats(self.mfcc, self.prosody)
+        flat = self.stats.reshape(-1, self.stats.shape[-1])
+        self.stats_mean = flat.mean(axis=0)
+        self.stats_std = flat.std(axis=0) + 1e-6
+
+    def inputs(
+        self, model: str, clips: np.ndarray, versions: np.ndarray, stats_versions: np.ndarray | None = None
+    ) -> list[np.ndarray]:
+        """Model inputs of `clips` in the given versions (0 = clean); the statistics may come from
+        other versions than the image (augmented statistics were measured to hurt)."""
+        if model == "seed":
+            return [self.mfcc[clips, versions][..., None]]
+        stats_versions = versions if stats_versions is None else stats_versions
+        stats = (self.stats[clips, stats_versions] - self.stats_mean) / self.stats_std
+        return [self.image[clips, versions], stats.astype(np.float32)]
+
+
+def build(cfg: Config, data: SpeechData) -> keras.Model:
+    n_mfcc, n_frames = data.mfcc.shape[2:4]
+    if cfg.model == "seed":
+        return seed_cnn(n_mfcc, n_frames)
+    return speech_net(n_mfcc, n_frames, data.stats.shape[-1])
+
+
+def spec_augment(images: np.ndarray, cfg: Config, rng: np.random.Generator) -> np.ndarray:
+    """Zero random time spans and coefficient bands (the inputs are normalised, so 0 is the mean)."""
+    images = images.copy()
+    n, coefs, frames = images.shape[:3]
+    for i in range(n):
+        for _ in range(cfg.time_masks):
+            w = rng.integers(0, cfg.time_mask_width + 1)
+            t = rng.integers(0, frames - w + 1)
+            images[i, :, t : t + w] = 0.0
+        w = rng.integers(0, cfg.coef_mask_width + 1)
+        c = rng.integers(1, coefs - w + 1)
+        images[i, c : c + w] = 0.0
+    return images
+
+
+def mixup(inputs: list[np.ndarray], targets: np.ndarray, alpha: float, rng: np.random.Generator):
+    lam = rng.beta(alpha, alpha, size=targets.shape[0]).astype(np.float32)
+    lam = np.maximum(lam, 1.0 - lam)
+    perm = rng.permutation(targets.shape[0])
+
+    def mix(a: np.ndarray) -> np.ndarray:
+        w = lam.reshape((-1,) + (1,) * (a.ndim - 1))
+        return w * a + (1.0 - w) * a[perm]
+
+    return [mix(a) for a in inputs], mix(targets)
+
+
+def train_model(data: SpeechData, held_out: int, cfg: Config, seed: int) -> keras.Model:
+    """Train on every fold but `held_out` for the configured, fixed number of epochs."""
+    rng = np.random.default_rng(seed)
+    keras.utils.set_random_seed(seed)
+    train = np.flatnonzero((data.fold != held_out) & ((data.corpus == "ravdess") | cfg.use_tess))
+    model = build(cfg, data)
+    steps = cfg.epochs * int(np.ceil(train.size / cfg.batch_size))
+    model.compile(
+        optimizer=keras.optimizers.AdamW(
+            keras.optimizers.schedules.CosineDecay(cfg.lr, steps), weight_decay=cfg.weight_decay
+        ),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+    )
+    n_versions = data.image.shape[1]
+    for epoch in range(cfg.epochs):
+        t0 = time.time()
+        versions = np.where(
+            rng.random(train.size) < cfg.clean_prob, 0, rng.integers(1, n_versions, size=train.size)
+        )
+        inputs = data.inputs(cfg.model, train, versions, None if cfg.augment_stats else np.zeros_like(versions))
+        if cfg.model != "seed":
+            inputs[0] = spec_augment(inputs[0], cfg, rng)
+        targets = keras.utils.to_categorical(data.label[train], len(LABELS)).astype(np.float32)
+        if cfg.mixup > 0:
+            inputs, targets = mixup(inputs, targets, cfg.mixup, rng)
+        loss = model.fit(inputs, targets, batch_size=cfg.batch_size, epochs=1, verbose=0).history["loss"][-1]
+        print(f"  fold {held_out} seed {seed} epoch {epoch + 1}/{cfg.epochs} loss {loss:.4f} "
+              f"({time.time() - t0:.0f}s)", flush=True)
+    return model
+
+
+def predict(model: keras.Model, data: SpeechData, clips: np.ndarray, cfg: Config) -> np.ndarray:
+    inputs = data.inputs(cfg.model, clips, np.zeros(clips.size, dtype=int))
+    return model.predict(inputs, batch_size=256, verbose=0)
+
+
+def save_predictions(path: Path, data: SpeechData, clips: np.ndarray, probs: np.ndarray) -> None:
+    """Held-out probabilities of one fold, with what evaluation needs to slice them."""
+    np.savez(path, clips=clips, probs=probs, label=data.label[clips], fold=data.fold[clips],
+             corpus=data.corpus[clips], male=data.male[clips])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, value in asdict(Config()).items():
+        kind = (lambda s: s.lower() in ("1", "true", "yes")) if isinstance(value, bool) else type(value)
+        parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=value)
+    cfg = Config(**vars(parser.parse_args()))
+    data = SpeechData(cfg.cache)
+    out = Path(cfg.out) / cfg.name
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    (out / "stats_norm.json").write_text(
+        json.dumps({"mean": data.stats_mean.tolist(), "std": data.stats_std.tolist()})
+    )
+    for fold in (int(f) for f in cfg.folds.split(",")):
+        if cfg.stage == "release":
+            train_model(data, fold, cfg, cfg.seed * 100 + fold).save(out / f"release{fold}.keras")
+            continue
+        members = [train_model(data, fold, cfg, cfg.seed * 100 + fold * 10 + s) for s in range(cfg.seeds)]
+        for s, m in enumerate(members):
+            m.save(out / f"cv{fold}_seed{s}.keras")
+        clips = np.flatnonzero(data.fold == fold)
+        probs = np.mean([predict(m, data, clips, cfg) for m in members], axis=0)
+        save_predictions(out / f"cv_fold{fold}.npz", data, clips, probs)
+        acc = (probs.argmax(1) == data.label[clips])[data.corpus[clips] == "ravdess"].mean()
+        print(f"fold {fold}: RAVDESS held-out accuracy {acc:.3f} ({len(members)} model(s))", flush=True)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
