@@ -1,0 +1,153 @@
+"""The model card (README.md) of a published model set, written from its manifest alone.
+
+Every figure in the card and in its YAML metadata is read from manifest.json, which training/
+writes from measured results, so a card can never drift from the models it describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Real
+
+from huggingface_hub import EvalResult, ModelCardData
+
+# The weights derive from RAVDESS, whose ShareAlike licence carries over to them.
+DEFAULT_LICENSE = "cc-by-nc-sa-4.0"
+
+# Hub task ids of the manifest's model kinds ("face" is the next one to come).
+TASK_TYPES = {"speech": "audio-classification", "face": "image-classification"}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    citation: str
+    licence: str
+
+
+# The corpora training/ can read (see ../shared/data/README.md); a model's "training_data" names them.
+CORPORA = {
+    "RAVDESS": Corpus("Livingstone & Russo (2018), PLoS ONE 13(5): e0196391", "CC BY-NC-SA 4.0"),
+    "TESS": Corpus("Pichora-Fuller & Dupuis (2020), University of Toronto", "CC BY-NC-ND 4.0"),
+    "FER2013": Corpus("Goodfellow et al. (2013), Challenges in Representation Learning", "research use"),
+}
+
+
+def _corpora(manifest: dict) -> list[str]:
+    """The corpora some model of the set was trained on, by the names its training_data uses."""
+    texts = " ".join(m.get("training_data", "") for m in manifest["models"].values())
+    return [name for name in CORPORA if name in texts]
+
+
+def _figures(info: dict) -> dict[str, Real]:
+    """The numeric entries of a model's "metrics" (the rest, such as "source", describes them)."""
+    metrics = info.get("metrics", {})
+    return {k: v for k, v in metrics.items() if isinstance(v, Real) and not isinstance(v, bool)}
+
+
+def _metadata(manifest: dict, repo: str, license: str) -> ModelCardData:
+    results = [
+        EvalResult(
+            task_type=TASK_TYPES.get(task, task),
+            task_name=f"{task} emotion recognition",
+            dataset_type="custom",
+            dataset_name=info.get("training_data", "unspecified"),
+            dataset_split="held-out folds",
+            metric_type=key,
+            metric_name=key.replace("_", " "),
+            metric_value=value,
+        )
+        for task, info in manifest["models"].items()
+        for key, value in _figures(info).items()
+    ]
+    return ModelCardData(
+        license=license,
+        language="en",
+        datasets=_corpora(manifest),
+        tags=["emotion-recognition", "tflite", "litert", "int8", "emotion-stream"]
+        + [TASK_TYPES.get(task, task) for task in manifest["models"]],
+        model_name=repo,
+        eval_results=results or None,
+    )
+
+
+def _model_section(task: str, info: dict) -> str:
+    labels = info.get("labels", [])
+    lines = [
+        f"### {task}",
+        "",
+        f"- File: `{info['file']}`",
+        f"- Architecture: {info.get('architecture', 'not recorded')}",
+        f"- Labels ({len(labels)}): {', '.join(labels)}",
+        f"- Training data: {info.get('training_data', 'not recorded')}",
+    ]
+    if tensors := info.get("input", {}).get("tensors"):
+        lines.append("- Input tensors: " + ", ".join(f"`{name}` {shape}" for name, shape in tensors.items()))
+    figures = _figures(info)
+    if figures:
+        lines += ["", "| metric | value |", "| --- | --- |"]
+        lines += [f"| {key.replace('_', ' ')} | {value:.4f} |" for key, value in figures.items()]
+        lines += ["", f"Source: {info['metrics'].get('source', 'not recorded')}."]
+        if labels:
+            lines.append(f"A uniform guess over the {len(labels)} labels scores {1 / len(labels):.4f}.")
+    return "\n".join(lines)
+
+
+def _body(manifest: dict, repo: str) -> str:
+    files = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in manifest["files"].items())
+    models = "\n\n".join(_model_section(task, info) for task, info in manifest["models"].items())
+    corpora = "\n".join(
+        f"- **{name}**: {CORPORA[name].citation}. Licence: {CORPORA[name].licence}."
+        for name in _corpora(manifest)
+    )
+    return f"""# emotion-stream model set
+
+The models behind the emotion-stream Space: int8 TFLite (LiteRT) models and the manifest that
+lists every file with its sha256. The app downloads only the files the manifest lists, checks
+each against its sha256 before use, and never unpickles or executes anything from this repo.
+
+## Intended use
+
+Demonstration and research: estimating which of a few acted emotion categories a short voice
+recording is closest to, in the emotion-stream Space or with `python -m emotion_core`. The output
+is an estimate from a model trained on acted speech, not a measurement of how anyone feels. Do
+not use it to make decisions about people (hiring, health, education, security, policing).
+
+Run the app on this set:
+
+```bash
+EMOTION_MODEL_REPO={repo} EMOTION_MODEL_REVISION=<commit or tag> python app.py
+```
+
+## Models
+
+{models}
+
+The figures come from training/ on held-out folds. RAVDESS folds hold out whole actors, so its
+figures are speaker-independent; TESS has two speakers only, so its folds hold out words, not
+voices, and its figures say little about new voices.
+
+## Training data
+
+{corpora}
+
+All of them are for non-commercial research use under their own licences.
+
+## Limitations
+
+- Acted, read English sentences: spontaneous, everyday, accented, other-language or noisy speech
+  may read very differently.
+- A fixed set of categories: mixed or subtle emotions are forced onto one of them.
+- Figures on so few speakers have wide error bars: compare them with a uniform guess.
+
+## Files
+
+| file | sha256 |
+| --- | --- |
+{files}
+| `manifest.json` | (the list itself) |
+"""
+
+
+def model_card(manifest: dict, repo: str, license: str = DEFAULT_LICENSE) -> str:
+    """README.md for the model repo: YAML metadata (licence, tags, datasets, metrics) and the card."""
+    return f"---\n{_metadata(manifest, repo, license).to_yaml()}\n---\n\n{_body(manifest, repo)}"
