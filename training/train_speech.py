@@ -2,7 +2,7 @@
 
     python -m training.train_speech --stage cv        # score our net on every held-out fold
     python -m training.train_speech --stage release   # the 5 members of the shipped model
-    python -m training.train_speech --model seed --name seed --seeds 1 --epochs 20 --label-smoothing 0
+    python -m training.train_speech --model seed --name seed --seeds 1 --epochs 12 --clean-prob 1.0 --label-smoothing 0
 
 "cv", fold k: `seeds` models trained on the other folds' RAVDESS actors and TESS words, for a
 fixed number of epochs with a cosine schedule to zero (no early stopping, so nothing of fold k
