@@ -1,0 +1,180 @@
+"""Shared fixtures: one real RAVDESS clip, re-encoded with PyAV into every format users send us,
+a few broken inputs, and the embedded model set.
+
+Everything is generated once per session in a temporary folder (no ffmpeg binary needed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+
+from emotion_core.audio import SAMPLE_RATE
+from emotion_core.model_set import ModelSet, load_model_set
+from emotion_core.runtime import TFLiteModel
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CLIP = SHARED / "data/ravdess/Actor_01/03-01-05-02-01-01-01.flac"
+
+# The right channel is the left at half level, so a correct mono mix is 0.75 x the clip.
+RIGHT_GAIN = 0.5
+MONO_GAIN = (1.0 + RIGHT_GAIN) / 2
+
+
+@dataclass(frozen=True)
+class Encoding:
+    file: str
+    codec: str
+    rate: int
+    container: str | None = None  # None: FFmpeg guesses it from the file name
+    video: bool = False
+
+
+ENCODINGS = {
+    "wav_s16_44k": Encoding("clip.wav", "pcm_s16le", 44_100),
+    "flac_48k": Encoding("clip.flac", "flac", 48_000),
+    "mp3": Encoding("clip.mp3", "libmp3lame", 44_100),
+    "ogg_opus": Encoding("clip.opus.ogg", "libopus", 48_000, container="ogg"),
+    "webm_opus": Encoding("clip.webm", "libopus", 48_000),
+    "m4a_aac": Encoding("clip.m4a", "aac", 44_100, container="ipod"),
+    "mp4_video_aac": Encoding("clip.mp4", "aac", 44_100, video=True),
+}
+# FFmpeg's own Vorbis encoder is experimental and writes broken granule positions; libsndfile
+# links the reference libvorbis, so that one file is written with soundfile.
+VORBIS = "ogg_vorbis"
+FORMATS = sorted([*ENCODINGS, VORBIS])
+
+
+def _stereo(samples: np.ndarray, rate: int) -> np.ndarray:
+    """(frames, 2) float32 at `rate`: the clip on the left, the clip at RIGHT_GAIN on the right."""
+    up = soxr.resample(samples, SAMPLE_RATE, rate).astype(np.float32)
+    return np.stack([up, RIGHT_GAIN * up], axis=1)
+
+
+def _black_video_stream(container: av.container.OutputContainer) -> av.VideoStream:
+    stream = container.add_stream("libx264", rate=10)
+    stream.width = stream.height = 64
+    stream.pix_fmt = "yuv420p"
+    return stream
+
+
+def _write_black_frames(
+    container: av.container.OutputContainer, stream: av.VideoStream, seconds: float
+) -> None:
+    black = np.zeros((64, 64, 3), dtype=np.uint8)
+    for _ in range(max(1, round(seconds * 10))):
+        container.mux(stream.encode(av.VideoFrame.from_ndarray(black, format="rgb24")))
+    container.mux(stream.encode(None))
+
+
+def _encode(path: Path, samples: np.ndarray, enc: Encoding) -> None:
+    stereo = _stereo(samples, enc.rate)
+    with av.open(str(path), "w", format=enc.container) as container:
+        # Like a phone recording, the video (when there is one) is the first stream.
+        video = _black_video_stream(container) if enc.video else None
+        audio = container.add_stream(enc.codec, rate=enc.rate, layout="stereo")
+        if video is not None:
+            _write_black_frames(container, video, stereo.shape[0] / enc.rate)
+        # One packed float frame; the encoder converts its format and re-chunks it to its frame size.
+        frame = av.AudioFrame.from_ndarray(stereo.reshape(1, -1), format="flt", layout="stereo")
+        frame.sample_rate = enc.rate
+        container.mux(audio.encode(frame))
+        container.mux(audio.encode(None))
+
+
+@pytest.fixture(scope="session")
+def clip_path() -> Path:
+    """A real RAVDESS recording (2.39 s, 16 kHz mono FLAC), read-only."""
+    assert CLIP.is_file(), f"test data missing: {CLIP}"
+    return CLIP
+
+
+@pytest.fixture(scope="session")
+def clip(clip_path: Path) -> np.ndarray:
+    """The reference samples, read directly with soundfile."""
+    samples, rate = sf.read(clip_path, dtype="float32")
+    assert rate == SAMPLE_RATE and samples.ndim == 1
+    return samples
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory, clip: np.ndarray) -> dict[str, Path]:
+    """Format name -> the clip encoded in that format, as stereo at the encoding's own rate."""
+    folder = tmp_path_factory.mktemp("media")
+    files = {}
+    for name, enc in ENCODINGS.items():
+        files[name] = folder / enc.file
+        _encode(files[name], clip, enc)
+    files[VORBIS] = folder / "clip.vorbis.ogg"
+    sf.write(files[VORBIS], _stereo(clip, 44_100), 44_100, format="OGG", subtype="VORBIS")
+    return files
+
+
+@pytest.fixture(scope="session")
+def mono_gain() -> float:
+    """What a correct mono mix of the encoded stereo files is, relative to the clip."""
+    return MONO_GAIN
+
+
+@pytest.fixture(params=FORMATS)
+def encoded(request: pytest.FixtureRequest, media: dict[str, Path]) -> Path:
+    """Each encoded file in turn (tests using it run once per format)."""
+    return media[request.param]
+
+
+@pytest.fixture(scope="session")
+def bad_inputs(tmp_path_factory: pytest.TempPathFactory, clip: np.ndarray) -> dict[str, Path]:
+    """Inputs that must be rejected, by kind: each exists on disk except "missing"."""
+    folder = tmp_path_factory.mktemp("bad")
+    files = {name: folder / file for name, file in [
+        ("missing", "missing.wav"),
+        ("empty", "empty.wav"),
+        ("random_bytes", "noise.wav"),
+        ("text", "notes.mp3"),
+        ("too_short", "short.wav"),
+        ("no_audio_track", "silent.mp4"),
+    ]}
+    files["empty"].write_bytes(b"")
+    files["random_bytes"].write_bytes(np.random.default_rng(0).bytes(20_000))
+    files["text"].write_text("These are meeting notes, not an MP3.\n" * 20)
+    sf.write(files["too_short"], clip[8_000 : 8_000 + SAMPLE_RATE // 10], SAMPLE_RATE)
+    with av.open(str(files["no_audio_track"]), "w") as container:
+        _write_black_frames(container, _black_video_stream(container), 0.5)
+    return files
+
+
+@pytest.fixture(scope="session")
+def model_set() -> ModelSet:
+    return load_model_set()
+
+
+@pytest.fixture(scope="session")
+def speech_info(model_set: ModelSet) -> dict:
+    """The speech model's manifest entry."""
+    return model_set.model_info("speech")
+
+
+@pytest.fixture(scope="session")
+def speech_tflite(model_set: ModelSet, speech_info: dict) -> TFLiteModel:
+    return TFLiteModel(model_set.path(speech_info["file"]))
+
+
+@pytest.fixture(scope="session")
+def served_app():
+    """(app module, its URL): the app launched once on 127.0.0.1 for every test that calls it.
+
+    `app` is imported here, not at the top, so that collecting the fast tests stays fast.
+    """
+    import app
+    from hub_server import free_port
+
+    port = free_port()
+    app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield app, f"http://127.0.0.1:{port}/"
+    app.demo.close()

@@ -1,0 +1,105 @@
+"""`python -m emotion_core predict`, run as the evaluation harness runs it: a separate process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emotion_core.audio import SAMPLE_RATE
+from emotion_core.labels import LABELS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def _predict(*args: str | Path) -> subprocess.CompletedProcess:
+    return _run("-m", "emotion_core", "predict", *map(str, args))
+
+
+def _assert_distribution(probs: dict[str, float]) -> None:
+    assert list(probs) == list(LABELS)
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-6)
+    assert all(0.0 <= p <= 1.0 for p in probs.values())
+
+
+Run = tuple[list[Path], subprocess.CompletedProcess]
+
+
+@pytest.fixture(scope="module")
+def mixed(clip_path: Path, media: dict[str, Path], bad_inputs: dict[str, Path]) -> Run:
+    """One --json run over good and bad inputs, shared by the tests that read its output."""
+    paths = [clip_path, bad_inputs["missing"], media["mp3"], bad_inputs["random_bytes"]]
+    return paths, _predict("--json", *paths)
+
+
+def test_json_has_one_line_per_input_in_order_and_exit_code_1(mixed: Run):
+    paths, run = mixed
+    assert run.returncode == 1
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [line["path"] for line in lines] == [str(p) for p in paths]
+
+
+def test_json_error_lines_hold_only_path_and_message(mixed: Run):
+    paths, run = mixed
+    lines = run.stdout.splitlines()
+    assert json.loads(lines[1]) == {"path": str(paths[1]), "error": f"no such file: {paths[1]}"}
+    assert set(json.loads(lines[3])) == {"path", "error"}
+    assert json.loads(lines[3])["error"].startswith("not a readable audio or video file")
+
+
+def test_json_audio_lines_hold_a_distribution_and_its_windows(mixed: Run, clip: np.ndarray):
+    _, run = mixed
+    lines = run.stdout.splitlines()
+    for line in (json.loads(lines[0]), json.loads(lines[2])):
+        assert line["kind"] == "audio"
+        audio = line["audio"]
+        _assert_distribution(audio["probs"])
+        assert audio["label"] == max(audio["probs"], key=audio["probs"].get)
+        (window,) = audio["windows"]  # a 2.4 s clip is one window
+        assert window["start"] == 0.0
+        assert window["end"] == pytest.approx(clip.size / SAMPLE_RATE, abs=0.05)
+        _assert_distribution(window["probs"])
+
+
+def test_json_all_readable_exits_0(clip_path: Path, media: dict[str, Path]):
+    paths = [clip_path, media["webm_opus"], media["mp4_video_aac"]]
+    run = _predict("--json", *paths)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [line["path"] for line in lines] == [str(p) for p in paths]
+    assert all(line["kind"] == "audio" for line in lines)
+
+
+def test_human_output_has_one_readable_line_per_input(clip_path: Path, bad_inputs: dict[str, Path]):
+    missing = bad_inputs["missing"]
+    run = _predict(clip_path, missing)
+    assert run.returncode == 1
+    good, bad = run.stdout.splitlines()
+    label = good.removeprefix(f"{clip_path}: ").split(" ", 1)[0]
+    assert label in LABELS and good.endswith("; 1 window(s))")
+    assert bad == f"{missing}: error: no such file: {missing}"
+
+
+def test_analysing_audio_never_imports_tensorflow_or_gradio(clip_path: Path, media: dict[str, Path]):
+    code = (
+        "import sys\n"
+        "from emotion_core import Analyzer\n"
+        "analyzer = Analyzer()\n"
+        "for path in sys.argv[1:]:\n"
+        "    analyzer.analyze_audio(path)\n"
+        "heavy = {'tensorflow', 'keras', 'gradio'} & {name.split('.')[0] for name in sys.modules}\n"
+        "print(sorted(heavy))\n"
+    )
+    run = _run("-c", code, str(clip_path), str(media["webm_opus"]))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"

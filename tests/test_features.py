@@ -1,0 +1,125 @@
+"""Analysis windows and model features: shapes, coverage, and what normalisation buys."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from emotion_core.audio import SAMPLE_RATE
+from emotion_core.features import (
+    PROSODY_SIZE,
+    FeatureSpec,
+    mfcc,
+    mfcc_image,
+    prosody,
+    split_windows,
+    stats_size,
+    utterance_stats,
+)
+
+SPEC = FeatureSpec()
+
+
+def _noise(seconds: float, seed: int = 0) -> np.ndarray:
+    return (0.1 * np.random.default_rng(seed).standard_normal(int(seconds * SAMPLE_RATE))).astype(np.float32)
+
+
+def test_short_recording_is_one_padded_window_ending_at_its_duration(clip: np.ndarray):
+    (window,) = split_windows(clip, SPEC)
+    assert window.start == 0.0
+    assert window.end == pytest.approx(clip.size / SAMPLE_RATE)
+    assert window.samples.shape == (SPEC.window_samples,)
+    np.testing.assert_array_equal(window.samples[: clip.size], clip)
+    assert not window.samples[clip.size :].any()
+
+
+def test_long_recording_is_cut_into_overlapping_windows_ending_at_its_end():
+    audio = _noise(8.0)
+    windows = split_windows(audio, SPEC)
+    starts = [w.start for w in windows]
+    assert starts == pytest.approx([0.0, 1.5, 3.0, 4.5, 5.0])
+    assert windows[-1].end == pytest.approx(8.0)
+    for w in windows:
+        assert w.end - w.start == pytest.approx(SPEC.window_seconds)
+        begin = round(w.start * SAMPLE_RATE)
+        np.testing.assert_array_equal(w.samples, audio[begin : begin + SPEC.window_samples])
+
+
+@pytest.mark.parametrize("seconds", [0.25, 2.9, 3.0, 3.01, 4.5, 6.0, 8.0, 20.3])
+def test_windows_are_equal_length_step_by_hop_and_cover_the_recording(seconds: float):
+    audio = _noise(seconds)
+    windows = split_windows(audio, SPEC)
+    assert all(w.samples.shape == (SPEC.window_samples,) for w in windows)
+    assert windows[0].start == 0.0
+    assert windows[-1].end == pytest.approx(audio.size / SAMPLE_RATE)
+    steps = np.diff([w.start for w in windows])
+    # Every step is one hop, except a shorter last one that makes the final window end at the end.
+    np.testing.assert_allclose(steps[:-1], SPEC.hop_seconds)
+    assert all(0 < s <= SPEC.hop_seconds + 1e-9 for s in steps)
+    # As few windows as cover it: none is added when the hops already end exactly at the end.
+    extra = max(0, audio.size - SPEC.window_samples)
+    assert len(windows) == 1 + math.ceil(extra / SPEC.hop_samples)
+
+
+def _image(samples: np.ndarray, spec: FeatureSpec = SPEC) -> np.ndarray:
+    return mfcc_image(mfcc(samples, spec))
+
+
+def _stats(samples: np.ndarray, spec: FeatureSpec = SPEC) -> np.ndarray:
+    return utterance_stats(mfcc(samples, spec), prosody(samples, spec))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [SPEC, FeatureSpec(window_seconds=2.0, hop_length=160, n_mfcc=20)],
+    ids=["default", "custom"],
+)
+def test_feature_shapes_follow_the_spec(spec: FeatureSpec):
+    samples = split_windows(_noise(spec.window_seconds), spec)[0].samples
+    assert _image(samples, spec).shape == (spec.n_mfcc, spec.n_frames, 3)
+    assert prosody(samples, spec).shape == (PROSODY_SIZE,)
+    stats = _stats(samples, spec)
+    assert stats.shape == (stats_size(spec),) and stats.dtype == np.float32
+
+
+def test_utterance_stats_of_a_batch_match_one_by_one():
+    windows = [split_windows(_noise(SPEC.window_seconds, seed), SPEC)[0].samples for seed in range(3)]
+    coeffs = np.stack([mfcc(w, SPEC) for w in windows])
+    pros = np.stack([prosody(w, SPEC) for w in windows])
+    batch = utterance_stats(coeffs, pros)
+    assert batch.shape == (3, stats_size(SPEC))
+    np.testing.assert_allclose(batch, np.stack([_stats(w) for w in windows]), rtol=1e-5, atol=1e-5)
+
+
+def test_mfcc_image_is_normalised_per_coefficient(clip: np.ndarray):
+    image = _image(split_windows(clip, SPEC)[0].samples)
+    np.testing.assert_allclose(image.mean(axis=1), 0.0, atol=1e-4)
+    np.testing.assert_allclose(image.std(axis=1), 1.0, atol=1e-3)
+
+
+@pytest.mark.parametrize("features", [_image, _stats], ids=["mfcc_image", "utterance_stats"])
+def test_features_are_gain_invariant(clip: np.ndarray, features):
+    samples = split_windows(clip, SPEC)[0].samples
+    np.testing.assert_allclose(features(0.3 * samples), features(samples), rtol=1e-2, atol=1e-2)
+
+
+def test_prosody_is_gain_invariant(clip: np.ndarray):
+    samples = split_windows(clip, SPEC)[0].samples
+    np.testing.assert_allclose(prosody(0.3 * samples, SPEC), prosody(samples, SPEC), atol=1e-2)
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        np.zeros(SPEC.window_samples, dtype=np.float32),
+        1e-7 * _noise(SPEC.window_seconds),
+        np.full(SPEC.window_samples, 0.1, dtype=np.float32),
+        np.pad(np.ones(10, dtype=np.float32), (SPEC.window_samples // 2, SPEC.window_samples // 2 - 10)),
+    ],
+    ids=["silence", "near-silence", "dc", "click"],
+)
+def test_features_are_finite_on_degenerate_audio(samples: np.ndarray):
+    assert np.isfinite(_image(samples)).all()
+    assert np.isfinite(_stats(samples)).all()
