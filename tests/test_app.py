@@ -1,0 +1,105 @@
+"""The running app through its public API, as a Space visitor's client sees it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from emotion_core.audio import SAMPLE_RATE
+from emotion_core.labels import LABELS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(served_app) -> Client:
+    return Client(served_app[1], verbose=False)
+
+
+@pytest.fixture(scope="module")
+def source(served_app) -> str:
+    return served_app[0].ANALYZER.model_set.source
+
+
+def _check_distribution(label: dict, report: dict, source: str) -> None:
+    confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
+    assert set(confidences) == set(LABELS)
+    assert sum(confidences.values()) == pytest.approx(1.0, abs=1e-4)
+    assert label["label"] == max(confidences, key=confidences.get)
+    assert report["kind"] == "audio"
+    assert report["models"] == source
+    assert set(report["audio"]["probs"]) == set(LABELS)
+    assert report["audio"]["probs"] == pytest.approx(confidences)
+    assert report["audio"]["label"] == label["label"]
+
+
+@pytest.mark.parametrize("api_name", ["/analyze_audio", "/analyze_microphone"])
+def test_short_clip_gives_distribution_mfcc_and_no_timeline(client, source, clip_path, api_name):
+    label, mfcc, timeline, report = client.predict(handle_file(str(clip_path)), api_name=api_name)
+    _check_distribution(label, report, source)
+    assert mfcc["type"] == "matplotlib" and mfcc["plot"].startswith("data:image/")
+    assert len(report["audio"]["windows"]) == 1
+    assert timeline["visible"] is False and timeline["value"] is None
+
+
+def test_long_recording_shows_a_timeline(client, source, clip_path, tmp_path):
+    """Four of the actor's sentences (happy, sad, angry, fearful) cut to 8 s: several windows."""
+    paths = sorted(clip_path.parent.glob("03-01-0[3-6]-01-01-01-01.flac"))
+    clips = [sf.read(p, dtype="float32")[0] for p in paths]
+    assert len(clips) == 4
+    long_wav = tmp_path / "long.wav"
+    sf.write(long_wav, np.concatenate(clips)[: 8 * SAMPLE_RATE], SAMPLE_RATE)
+    label, _, timeline, report = client.predict(handle_file(str(long_wav)), api_name="/analyze_audio")
+    _check_distribution(label, report, source)
+    windows = report["audio"]["windows"]
+    assert len(windows) >= 4
+    assert windows[0]["start"] == 0.0 and windows[-1]["end"] == pytest.approx(8.0, abs=1e-3)
+    for window in windows:
+        assert set(window["probs"]) == set(LABELS)
+        assert sum(window["probs"].values()) == pytest.approx(1.0, abs=1e-4)
+    assert timeline["visible"] is True
+    assert timeline["value"]["type"] == "matplotlib"
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("random_bytes", "not a readable audio"),
+        ("too_short", "too short"),
+        ("empty", "the file is empty"),
+        ("no_audio_track", "no audio track"),
+    ],
+)
+def test_bad_input_raises_a_clear_message(client, bad_inputs, kind, reason):
+    with pytest.raises(AppError) as info:
+        client.predict(handle_file(str(bad_inputs[kind])), api_name="/analyze_audio")
+    message = str(info.value)
+    assert reason in message
+    assert "Traceback" not in message
+
+
+def test_missing_audio_raises_a_clear_message(client):
+    with pytest.raises(AppError, match="No audio yet"):
+        client.predict(None, api_name="/analyze_microphone")
+
+
+def test_unexpected_failure_shows_a_generic_message(client, served_app, clip_path, monkeypatch):
+    def fail(_source):
+        raise RuntimeError("internal detail /secret/path")
+
+    monkeypatch.setattr(served_app[0].ANALYZER, "analyze_audio", fail)
+    with pytest.raises(AppError) as info:
+        client.predict(handle_file(str(clip_path)), api_name="/analyze_audio")
+    assert "Something went wrong" in str(info.value)
+    assert "secret" not in str(info.value)
+
+
+def test_api_lists_exactly_the_two_analysis_endpoints(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    assert set(api["named_endpoints"]) == {"/analyze_audio", "/analyze_microphone"}
+    assert api["unnamed_endpoints"] == {}
+    for endpoint in api["named_endpoints"].values():
+        assert [r["component"] for r in endpoint["returns"]] == ["Label", "Plot", "Plot", "Json"]
