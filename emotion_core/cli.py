@@ -17,10 +17,13 @@ from .model_set import ModelSetError
 
 
 def predict_one(analyzer: Analyzer, path: str) -> dict:
+    """One input's JSON line; any failure stays this input's error line, so the others still run."""
     try:
         result = analyzer.analyze_audio(path)
     except AudioError as exc:
         return {"path": path, "error": str(exc)}
+    except Exception as exc:  # an unforeseen decoder or feature failure on one odd file
+        return {"path": path, "error": f"could not analyse this file ({type(exc).__name__}: {exc})"}
     return {"path": path, "kind": "audio", "audio": result.to_dict()}
 
 

@@ -103,3 +103,20 @@ def test_analysing_audio_never_imports_tensorflow_or_gradio(clip_path: Path, med
     run = _run("-c", code, str(clip_path), str(media["webm_opus"]))
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_an_unexpected_failure_on_one_file_is_that_files_error_line(clip_path: Path, monkeypatch, capsys):
+    from emotion_core import cli
+
+    real = cli.Analyzer.analyze_audio
+
+    def flaky(self, source):
+        if str(source).endswith("odd.wav"):
+            raise IndexError("index 3 is out of bounds")
+        return real(self, source)
+
+    monkeypatch.setattr(cli.Analyzer, "analyze_audio", flaky)
+    assert cli.main(["predict", "--json", "odd.wav", str(clip_path)]) == 1
+    odd, good = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert odd == {"path": "odd.wav", "error": "could not analyse this file (IndexError: index 3 is out of bounds)"}
+    assert good["kind"] == "audio" and good["audio"]["label"] in LABELS
