@@ -17,6 +17,10 @@ from emotion_core.plots import mfcc_figure, timeline_figure
 from emotion_core.speech import SpeechModel
 from hub.fetch import resolve_model_set
 
+# Space logs show every model-set step (hub/ logs at INFO) and this app's warnings, not the
+# per-request INFO chatter of the HTTP libraries.
+logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logging.getLogger("hub").setLevel(logging.INFO)
 logger = logging.getLogger(__name__)
 
 # Built once at import: every request shares the loaded models. The set comes from the Hub repo in
