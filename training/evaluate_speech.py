@@ -29,7 +29,9 @@ MODELS = {
     "seed_cnn": "seed/cv_fold*.npz",
     "svm_mfcc_stats": "svm/cv_fold*.npz",
     "svm_mfcc_stats_prosody": "svm_prosody/cv_fold*.npz",
-    "speech_net_without_waveform_augmentation": "net_noaug/cv_fold*.npz",
+    # The steps that led to the shipped net, on the same folds: v1 had a narrower statistics branch.
+    "speech_net_v1_without_waveform_augmentation": "net_v1_noaug/cv_fold*.npz",
+    "speech_net_v1": "net_v1/cv_fold*.npz",
     "speech_net_float": "net/cv_fold*.npz",
     "speech_net_int8": "net/int8_fold*.npz",
 }
