@@ -20,8 +20,9 @@ from emotion_core.labels import LABELS
 from .train_speech import SpeechData, save_predictions
 
 
-def mfcc_statistics(data: SpeechData, with_prosody: bool) -> np.ndarray:
-    """Per-clip mean and std of each MFCC over time (the clean version), optionally + prosody."""
+def baseline_features(data: SpeechData, with_prosody: bool) -> np.ndarray:
+    """The classical baseline's input: per-clip mean and std of each MFCC over time (clean
+    version), optionally + prosody; deliberately simpler than emotion_core's utterance_stats."""
     raw = data.mfcc[:, 0]
     feats = [raw.mean(axis=2), raw.std(axis=2)]
     if with_prosody:
@@ -36,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     data = SpeechData(args.cache)
     for name, with_prosody in (("svm", False), ("svm_prosody", True)):
-        x = mfcc_statistics(data, with_prosody)
+        x = baseline_features(data, with_prosody)
         out = Path(args.out) / name
         out.mkdir(parents=True, exist_ok=True)
         for fold in np.unique(data.fold):

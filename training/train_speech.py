@@ -55,7 +55,7 @@ class Config:
 
 
 class SpeechData:
-    """The cached features, with the prosody normaliser shared by every fold and by serving."""
+    """The cached features, with the statistics normaliser shared by every fold and by serving."""
 
     def __init__(self, path: str):
         z = np.load(path)
