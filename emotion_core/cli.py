@@ -1,5 +1,6 @@
-"""Command line: `python -m emotion_core predict [--json] PATH...`.
+"""Command line: `python -m emotion_core predict [--json] [--whole-face] PATH...`.
 
+Images (any extension Pillow reads) go to the face pipeline, everything else to the speech one.
 With --json, one JSON object per input on its own line, in input order; the evaluation harness
 reads exactly this. An unreadable input gets an "error" line, the rest still run, and the exit
 code is 1 if any input failed.
@@ -13,45 +14,66 @@ import sys
 
 from .analyzer import Analyzer
 from .audio import AudioError
+from .image import ImageError, is_image_file
 from .model_set import ModelSetError
 
 
-def predict_one(analyzer: Analyzer, path: str) -> dict:
+def predict_one(analyzer: Analyzer, path: str, whole_face: bool = False) -> dict:
     """One input's JSON line; any failure stays this input's error line, so the others still run."""
     try:
-        result = analyzer.analyze_audio(path)
-    except AudioError as exc:
+        if is_image_file(path):
+            return {"path": path, "kind": "image", **analyzer.analyze_image(path, whole=whole_face).to_dict()}
+        return {"path": path, "kind": "audio", "audio": analyzer.analyze_audio(path).to_dict()}
+    except (AudioError, ImageError) as exc:
         return {"path": path, "error": str(exc)}
     except Exception as exc:  # an unforeseen decoder or feature failure on one odd file
         return {"path": path, "error": f"could not analyse this file ({type(exc).__name__}: {exc})"}
-    return {"path": path, "kind": "audio", "audio": result.to_dict()}
+
+
+def _top3(probs: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.2f}" for k, v in sorted(probs.items(), key=lambda kv: -kv[1])[:3])
 
 
 def _human(line: dict) -> str:
     if "error" in line:
         return f"{line['path']}: error: {line['error']}"
+    if line["kind"] == "image":
+        if not line["faces"]:
+            return f"{line['path']}: {line['note']}"
+        faces = "; ".join(f"face {i + 1} at {f['box']}: {f['label']} ({_top3(f['probs'])})" for i, f in enumerate(line["faces"]))
+        return f"{line['path']}: {faces}"
     audio = line["audio"]
-    top = ", ".join(f"{k} {v:.2f}" for k, v in sorted(audio["probs"].items(), key=lambda kv: -kv[1])[:3])
-    return f"{line['path']}: {audio['label']} ({top}; {len(audio['windows'])} window(s))"
+    return f"{line['path']}: {audio['label']} ({_top3(audio['probs'])}; {len(audio['windows'])} window(s))"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m emotion_core", description="Emotion from voice.")
+    parser = argparse.ArgumentParser(prog="python -m emotion_core", description="Emotion from voice and face.")
     sub = parser.add_subparsers(dest="command", required=True)
-    predict = sub.add_parser("predict", help="analyse audio files")
+    predict = sub.add_parser("predict", help="analyse audio files and images")
     predict.add_argument("paths", nargs="+", metavar="PATH")
     predict.add_argument("--json", action="store_true", help="one JSON object per input line")
+    predict.add_argument(
+        "--whole-face", action="store_true",
+        help="skip face detection: each image is one face crop (for cropped data sets such as FER2013)",
+    )
     args = parser.parse_args(argv)
 
     try:
         analyzer = Analyzer()
-        analyzer.speech  # load now: a broken model set is one clear message, not a traceback per file
+        # Load now: a broken model set is one clear message, not a traceback per file.
+        images = [is_image_file(p) for p in args.paths]
+        if not all(images):
+            analyzer.speech
+        if any(images):
+            analyzer.face
+            if not args.whole_face:
+                analyzer.face_detector
     except ModelSetError as exc:
         print(f"error: cannot load the models: {exc}", file=sys.stderr)
         return 2
     failed = False
     for path in args.paths:
-        line = predict_one(analyzer, path)
+        line = predict_one(analyzer, path, args.whole_face)
         failed |= "error" in line
         print(json.dumps(line) if args.json else _human(line), flush=True)
     return 1 if failed else 0

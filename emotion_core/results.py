@@ -50,3 +50,39 @@ class AudioResult:
             "probs": self.probs,
             "windows": [w.to_dict() for w in self.windows],
         }
+
+
+@dataclass
+class FaceResult:
+    box: tuple[int, int, int, int]  # x, y, w, h in pixels of the image as the user sees it
+    score: float  # the detector's confidence (1.0 when the whole image was taken as the face)
+    probs: dict[str, float]
+
+    @property
+    def label(self) -> str:
+        return top_label(self.probs)
+
+    def to_dict(self) -> dict:
+        return {"box": list(self.box), "score": round(self.score, 4), "label": self.label, "probs": self.probs}
+
+
+NO_FACE_NOTE = "no face found"
+
+
+@dataclass
+class ImageResult:
+    """Every face of one image, largest first; an empty list says no face was found."""
+
+    faces: list[FaceResult]
+    width: int
+    height: int
+
+    @property
+    def note(self) -> str | None:
+        return None if self.faces else NO_FACE_NOTE
+
+    def to_dict(self) -> dict:
+        line: dict = {"faces": [f.to_dict() for f in self.faces]}
+        if self.note:
+            line["note"] = self.note
+        return line

@@ -178,3 +178,79 @@ def served_app():
     app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     yield app, f"http://127.0.0.1:{port}/"
     app.demo.close()
+
+
+FER_TEST = SHARED / "data/fer2013/test"
+
+
+@dataclass(frozen=True)
+class FaceImages:
+    """Image files with known faces, and the upright RGB one the others derive from."""
+
+    astronaut: np.ndarray  # skimage's astronaut: one real face, upright RGB
+    files: dict[str, Path]
+
+
+def _save_with_orientation(rgb: np.ndarray, path: Path, orientation: int) -> None:
+    """A JPEG stored rotated, with the EXIF tag that tells viewers to turn it upright, as phones save."""
+    from PIL import Image
+
+    turned = {6: np.rot90(rgb, 1), 8: np.rot90(rgb, -1), 3: np.rot90(rgb, 2)}[orientation]
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(np.ascontiguousarray(turned)).save(path, exif=exif, quality=95)
+
+
+@pytest.fixture(scope="session")
+def face_images(tmp_path_factory: pytest.TempPathFactory) -> FaceImages:
+    import cv2
+    import skimage.data
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("faces")
+    rgb = skimage.data.astronaut()
+    files = {
+        "jpeg": folder / "astronaut.jpg",
+        "png_gray": folder / "astronaut_gray.png",
+        "png_rgba": folder / "astronaut_rgba.png",
+        "png_16bit": folder / "astronaut_16bit.png",
+        "webp": folder / "astronaut.webp",
+        "exif_rotated": folder / "astronaut_exif6.jpg",
+        "huge": folder / "huge.jpg",
+        "two_faces": folder / "two_faces.png",
+        "no_face": folder / "coffee.jpg",
+        "flat": folder / "flat.png",
+        "tiny": folder / "tiny.png",
+        "random_bytes": folder / "noise.jpg",
+    }
+    Image.fromarray(rgb).save(files["jpeg"], quality=95)
+    Image.fromarray(rgb).convert("L").save(files["png_gray"])
+    Image.fromarray(np.dstack([rgb, np.full(rgb.shape[:2], 200, np.uint8)])).save(files["png_rgba"])
+    gray16 = (cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.uint16) * 257)
+    cv2.imwrite(str(files["png_16bit"]), gray16)
+    Image.fromarray(rgb).save(files["webp"], quality=90)
+    _save_with_orientation(rgb, files["exif_rotated"], 6)
+    # A 24 MP photo: the astronaut 4x larger near the bottom right of a grey frame.
+    huge = np.full((4000, 6000, 3), 128, np.uint8)
+    huge[1800:3848, 3500:5548] = cv2.resize(rgb, (2048, 2048), interpolation=cv2.INTER_CUBIC)
+    Image.fromarray(huge).save(files["huge"], quality=90)
+    # Two real faces of different sizes: the larger must come first.
+    two = np.full((520, 920, 3), 90, np.uint8)
+    two[:512, :512] = rgb
+    two[100:460, 540:900] = cv2.resize(rgb, (360, 360), interpolation=cv2.INTER_AREA)
+    Image.fromarray(two).save(files["two_faces"])
+    Image.fromarray(skimage.data.coffee()).save(files["no_face"], quality=95)
+    Image.fromarray(np.full((480, 640, 3), 127, np.uint8)).save(files["flat"])
+    Image.fromarray(rgb[:8, :8]).save(files["tiny"])
+    files["random_bytes"].write_bytes(np.random.default_rng(1).bytes(5_000))
+    return FaceImages(rgb, files)
+
+
+@pytest.fixture(scope="session")
+def fer_sample() -> list[tuple[Path, str]]:
+    """A fixed sample of the FER2013 test set (every 8th image in sorted order) with canonical labels."""
+    from emotion_core.labels import canonical
+
+    paths = sorted(FER_TEST.glob("*/*.jpg"))
+    assert paths, f"test data missing: {FER_TEST}"
+    return [(p, canonical(p.parent.name)) for p in paths[::8]]

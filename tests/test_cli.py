@@ -120,3 +120,38 @@ def test_an_unexpected_failure_on_one_file_is_that_files_error_line(clip_path: P
     odd, good = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert odd == {"path": "odd.wav", "error": "could not analyse this file (IndexError: index 3 is out of bounds)"}
     assert good["kind"] == "audio" and good["audio"]["label"] in LABELS
+
+
+def test_json_image_lines_hold_every_face_largest_first_and_a_note_when_none(face_images, clip_path: Path):
+    paths = [face_images.files["two_faces"], face_images.files["no_face"], clip_path, face_images.files["random_bytes"]]
+    run = _predict("--json", *paths)
+    assert run.returncode == 1
+    two, none, audio, broken = [json.loads(line) for line in run.stdout.splitlines()]
+    assert two["kind"] == "image" and two["path"] == str(paths[0]) and "note" not in two
+    assert len(two["faces"]) == 2
+    assert two["faces"][0]["box"][2] > two["faces"][1]["box"][2]
+    for face in two["faces"]:
+        assert set(face) == {"box", "score", "label", "probs"}
+        assert len(face["box"]) == 4 and 0.5 <= face["score"] <= 1.0
+        assert list(face["probs"]) == [label for label in LABELS if label != "calm"]
+        assert face["label"] == max(face["probs"], key=face["probs"].get)
+    assert none == {"path": str(paths[1]), "kind": "image", "faces": [], "note": "no face found"}
+    assert audio["kind"] == "audio"
+    assert set(broken) == {"path", "error"} and broken["error"].startswith("cannot read this image")
+
+
+def test_whole_face_takes_each_image_as_one_face_crop(fer_sample):
+    paths = [path for path, _ in fer_sample[:3]]
+    run = _predict("--json", "--whole-face", *paths)
+    assert run.returncode == 0, run.stderr
+    for line in map(json.loads, run.stdout.splitlines()):
+        (face,) = line["faces"]
+        assert face["box"] == [0, 0, 48, 48] and face["score"] == 1.0
+
+
+def test_human_output_names_each_face(face_images):
+    run = _predict(face_images.files["jpeg"], face_images.files["flat"])
+    assert run.returncode == 0, run.stderr
+    one, none = run.stdout.splitlines()
+    assert one.startswith(f"{face_images.files['jpeg']}: face 1 at [")
+    assert none == f"{face_images.files['flat']}: no face found"

@@ -104,3 +104,26 @@ def test_a_missing_manifest_is_reported(folder_copy: Path):
     (folder_copy / MANIFEST).unlink()
     with pytest.raises(ModelSetError, match=f"no usable {MANIFEST}"):
         load_model_set(folder_copy)
+
+
+MAX_FACE_MODEL_BYTES = 3 * 1024 * 1024  # the "3 MB"
+
+
+def test_face_detectors_ship_with_their_licence_and_provenance(model_set: ModelSet):
+    detector = model_set.model_info("face_detector")
+    files = model_set.manifest["files"]
+    assert {detector["short_range"], detector["full_range"], "blazeface_LICENSE", "blazeface_README.md"} <= set(files)
+    assert "Apache License" in model_set.path("blazeface_LICENSE").read_text()
+    assert files[detector["short_range"]] == "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
+    assert files[detector["full_range"]] == "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1"
+
+
+def test_face_model_is_small_full_integer_and_emits_no_calm(model_set: ModelSet):
+    info = model_set.model_info("face")
+    assert model_set.path(info["file"]).stat().st_size <= MAX_FACE_MODEL_BYTES
+    assert info["labels"] == info["emits"] == [label for label in LABELS if label != "calm"]
+    model = TFLiteModel(model_set.path(info["file"]))
+    assert {name: list(d["shape"]) for name, d in model.input_details.items()} == {
+        name: [1, *shape] for name, shape in info["input"]["tensors"].items()
+    }
+    assert all(d["dtype"] == np.int8 for d in [*model.input_details.values(), *model.output_details.values()])

@@ -1,0 +1,118 @@
+"""The face pipeline: RGB image -> BlazeFace boxes -> crops -> LiteRT face CNN -> distributions."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .face_crop import crop, face_input, square_box, to_gray
+from .model_set import ModelSet, ModelSetError
+from .results import FaceResult, distribution
+from .runtime import TFLiteModel
+
+DETECT_MAX_SIDE = 1280  # larger images are shrunk for detection only; crops come from the original
+MIN_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class Detection:
+    box: tuple[int, int, int, int]  # x, y, w, h in pixels of the original image
+    score: float
+
+
+class FaceDetector:
+    """MediaPipe Tasks FaceDetector with both BlazeFace models: short range for webcams, full
+    range for photos, where faces can be small in a large frame."""
+
+    def __init__(self, model_set: ModelSet, min_confidence: float = MIN_CONFIDENCE):
+        # Imported here, not at the top: MediaPipe takes seconds to import (and imports TensorFlow
+        # wherever that is installed), which audio-only use should never pay.
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        info = model_set.model_info("face_detector")
+        try:
+            self._detectors = {
+                rng: vision.FaceDetector.create_from_options(
+                    vision.FaceDetectorOptions(
+                        base_options=BaseOptions(model_asset_path=str(model_set.path(info[rng]))),
+                        min_detection_confidence=min_confidence,
+                    )
+                )
+                for rng in ("short_range", "full_range")
+            }
+        except (KeyError, RuntimeError, ValueError) as exc:
+            raise ModelSetError(f"the face detector from {model_set.source} is not usable: {exc!r}") from exc
+        # MediaPipe's finaliser fails once interpreter exit has stopped its worker thread, so close
+        # first, the way concurrent.futures itself hooks that moment.
+        threading._register_atexit(self.close)
+
+    def close(self) -> None:
+        for detector in self._detectors.values():
+            detector.close()
+        self._detectors.clear()
+
+    def detect(self, rgb: np.ndarray, short_range: bool = False) -> list[Detection]:
+        """Faces in a uint8 RGB image, largest first."""
+        height, width = rgb.shape[:2]
+        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+        small = rgb if scale == 1.0 else cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
+        found = self._detectors["short_range" if short_range else "full_range"].detect(image).detections
+        detections = []
+        for d in found:
+            b = d.bounding_box
+            x0, y0 = max(0, b.origin_x), max(0, b.origin_y)
+            x1, y1 = min(small.shape[1], b.origin_x + b.width), min(small.shape[0], b.origin_y + b.height)
+            if x1 > x0 and y1 > y0:
+                box = tuple(int(round(v / scale)) for v in (x0, y0, x1 - x0, y1 - y0))
+                detections.append(Detection(box, float(d.categories[0].score)))
+        return sorted(detections, key=lambda d: d.box[2] * d.box[3], reverse=True)
+
+
+def face_probs(model: TFLiteModel, input_name: str, gray_face: np.ndarray, mirror: bool) -> np.ndarray:
+    """The face CNN's probabilities for one crop; with `mirror`, averaged with the mirrored crop."""
+    x = face_input(gray_face)
+    p = model(**{input_name: x})["probs"]
+    if mirror:
+        p = (p + model(**{input_name: x[:, ::-1]})["probs"]) / 2
+    return p
+
+
+class FaceModel:
+    """The face CNN; the manifest says which labels it emits and whether to average a mirrored view."""
+
+    def __init__(self, model_set: ModelSet):
+        info = model_set.model_info("face")
+        try:
+            self.labels: tuple[str, ...] = tuple(info["labels"])
+            self._input = info["input"]["tensor"]
+            self._mirror = bool(info["input"].get("mirror_average", False))
+            self._model = TFLiteModel(model_set.path(info["file"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelSetError(f"the face model from {model_set.source} is not usable: {exc!r}") from exc
+
+    def probs(self, gray_face: np.ndarray) -> np.ndarray:
+        """Class probabilities of one grayscale face crop of any size."""
+        return face_probs(self._model, self._input, gray_face, self._mirror)
+
+    def classify(self, gray: np.ndarray, detection: Detection) -> FaceResult:
+        face = crop(gray, square_box(detection.box))
+        return FaceResult(detection.box, detection.score, distribution(self.labels, self.probs(face)))
+
+
+def analyze_faces(detector: FaceDetector, model: FaceModel, rgb: np.ndarray, short_range: bool = False) -> list[FaceResult]:
+    """Every face found in the image, largest first."""
+    gray = to_gray(rgb)
+    return [model.classify(gray, d) for d in detector.detect(rgb, short_range)]
+
+
+def whole_face(model: FaceModel, rgb: np.ndarray) -> FaceResult:
+    """The whole image as one face crop (for already cropped data sets such as FER2013)."""
+    gray = to_gray(rgb)
+    box = (0, 0, gray.shape[1], gray.shape[0])
+    return FaceResult(box, 1.0, distribution(model.labels, model.probs(gray)))
