@@ -13,14 +13,12 @@ import argparse
 import json
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.metrics import confusion_matrix, f1_score, recall_score
+from sklearn.metrics import f1_score, recall_score
 
 from emotion_core.labels import LABELS
+
+from .confusion import confusion_png
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -77,26 +75,6 @@ def model_metrics(z: dict[str, np.ndarray]) -> dict:
     }
 
 
-def confusion_png(z: dict[str, np.ndarray], out: Path, title: str) -> None:
-    rav = z["corpus"] == "ravdess"
-    cm = confusion_matrix(z["label"][rav], z["probs"][rav].argmax(1), labels=range(len(LABELS)), normalize="true")
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    im = ax.imshow(cm, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(LABELS)), LABELS, rotation=45, ha="right")
-    ax.set_yticks(range(len(LABELS)), LABELS)
-    for i in range(len(LABELS)):
-        for j in range(len(LABELS)):
-            ax.text(j, i, f"{cm[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if cm[i, j] > 0.5 else "black")
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title, fontsize=9)
-    fig.colorbar(im, ax=ax, fraction=0.046)
-    fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-
-
 def write_report(runs: Path = Path("runs/speech"), results: Path = RESULTS) -> dict:
     results.mkdir(parents=True, exist_ok=True)
     predictions = {name: load_predictions(runs, pattern) for name, pattern in MODELS.items()}
@@ -109,8 +87,10 @@ def write_report(runs: Path = Path("runs/speech"), results: Path = RESULTS) -> d
     )
     (results / "speech_metrics.json").write_text(json.dumps(report, indent=2))
     if predictions["speech_net_int8"] is not None:
+        z = predictions["speech_net_int8"]
+        rav = z["corpus"] == "ravdess"
         confusion_png(
-            predictions["speech_net_int8"],
+            z["label"][rav], z["probs"][rav].argmax(1), LABELS,
             results / "speech_confusion.png",
             "speech_net (int8), RAVDESS held-out actors, recall-normalised",
         )

@@ -1,0 +1,110 @@
+"""Export the face models: float and int8 TFLite twins of the dense model, a magnitude-pruned int8
+twin (the pruning alternative, for size and speed) and the float twin of the filter-pruned model,
+all for the report; the filter-pruned model as full-integer int8 into the embedded defaults; the
+report; and its manifest entry.
+
+    python -m training.export_face
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from emotion_core.face_crop import FACE_SIZE, LIFT, MARGIN
+from emotion_core.model_set import DEFAULT_DIR
+
+from .evaluate_face import SHIPPED, SHIPPED_NAME, write_report
+from .face_data import CACHE, FACE_LABELS
+from .manifest import update_manifest
+from .prune_face import prunable_weights
+from .tflite_export import to_tflite
+
+
+def serving_model(model: keras.Model) -> keras.Model:
+    """The same graph with its input named "face" and its output named "probs" in the signature."""
+    face = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="face")
+    return keras.Model(face, {"probs": model(face)})
+
+
+def magnitude_pruned(model: keras.Model, sparsity: float) -> keras.Model:
+    """A copy with the smallest `sparsity` share of every conv and dense kernel set to zero."""
+    pruned = keras.models.clone_model(model)
+    pruned.set_weights(model.get_weights())
+    for layer in pruned.layers:
+        if hasattr(layer, "kernel"):
+            kernel = layer.kernel.numpy()
+            kernel[np.abs(kernel) < np.quantile(np.abs(kernel), sparsity)] = 0.0
+            layer.kernel.assign(kernel)
+    return pruned
+
+
+def representative(x: np.ndarray, n: int, seed: int = 0):
+    """Calibration crops from train, half of them mirrored as serving also feeds them."""
+    rng = np.random.default_rng(seed)
+    chosen = x[rng.choice(len(x), size=min(n, len(x)), replace=False)]
+
+    def gen():
+        for i, crop in enumerate(chosen):
+            yield [(crop[:, ::-1] if i % 2 else crop)[None]]
+
+    return gen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dense", type=Path, default=Path("runs/face/dense"), help="run folder of the dense model")
+    parser.add_argument("--pruned", type=Path, default=Path("runs/face/pruned"), help="run folder of the pruned model")
+    parser.add_argument("--cache", default=str(CACHE))
+    parser.add_argument("--calibration", type=int, default=500)
+    args = parser.parse_args()
+
+    dense = keras.saving.load_model(args.dense / "model.keras")
+    pruned = keras.saving.load_model(args.pruned / "model.keras")
+    sparsity = 1 - prunable_weights(pruned) / prunable_weights(dense)
+    calibration = representative(np.load(args.cache)["x_train"], args.calibration)
+    files = {  # name in the report -> (file, model, int8 calibration or None for float, sparsity)
+        "face_vgg_dense_float": (args.dense / "float.tflite", dense, None, 0.0),
+        "face_vgg_dense_int8": (args.dense / "int8.tflite", dense, calibration, 0.0),
+        "face_vgg_dense_magnitude50_int8": (
+            args.dense / "magnitude50_int8.tflite", magnitude_pruned(dense, 0.5), calibration, 0.5,
+        ),
+        "face_vgg_pruned_float": (args.pruned / "float.tflite", pruned, None, sparsity),
+        SHIPPED_NAME: (SHIPPED, pruned, calibration, sparsity),
+    }
+    for path, model, data, _ in files.values():
+        path.write_bytes(to_tflite(serving_model(model), data))
+    report = write_report({name: (path, share) for name, (path, _, _, share) in files.items()})
+    shipped = report[f"{SHIPPED_NAME}_mirror_averaged"]
+    keep = pruned.get_layer("b0_conv0").filters / dense.get_layer("b0_conv0").filters
+    update_manifest(DEFAULT_DIR, "face", SHIPPED.name, {
+        "labels": list(FACE_LABELS),
+        "emits": list(FACE_LABELS),
+        "architecture": (
+            f"VGG-style CNN (4 blocks of two 3x3 conv + BN + ReLU, max pooling, dense head), trained "
+            f"from scratch, structured filter pruning keeping {keep:.0%} of the filters "
+            f"({sparsity:.1%} of the weights removed), fine-tuned, full-integer int8"
+        ),
+        "input": {
+            "tensor": "face",
+            "tensors": {"face": [FACE_SIZE, FACE_SIZE, 1]},
+            "crop": f"detector box made square, widened by {MARGIN} and lifted by {LIFT} of its size, "
+                    "grayscale, resized, standardised per image (emotion_core/face_crop.py)",
+            "mirror_average": True,
+        },
+        "training_data": "FER2013 train (de-duplicated, less a 10 % validation split)",
+        "metrics": {
+            "fer2013_test_accuracy": shipped["accuracy"],
+            "fer2013_test_macro_recall": shipped["macro_recall"],
+            "fer2013_test_macro_f1": shipped["macro_f1"],
+            "sparsity": sparsity,
+            "source": f"training/results/face_metrics.json ({SHIPPED_NAME}_mirror_averaged)",
+        },
+    })
+    print(f"wrote {SHIPPED} ({SHIPPED.stat().st_size} bytes) and its manifest entry")
+
+if __name__ == "__main__":
+    main()
