@@ -1,4 +1,4 @@
-"""The Gradio app (Hugging Face Space entry point): emotion from a recorded or uploaded voice.
+"""The Gradio app (Hugging Face Space entry point): emotion from a voice and from faces.
 
 All analysis lives in emotion_core; this module only wires components to it and turns failures
 into messages a person can act on.
@@ -11,10 +11,13 @@ import logging
 import gradio as gr
 from matplotlib.figure import Figure
 
+import numpy as np
+
 from emotion_core import Analyzer, AudioError
 from emotion_core.audio import SAMPLE_RATE, load_audio
+from emotion_core.image import ImageError, load_image
+from emotion_core.overlay import annotate
 from emotion_core.plots import mfcc_figure, timeline_figure
-from emotion_core.speech import SpeechModel
 from hub.fetch import resolve_model_set
 
 # Space logs show every model-set step (hub/ logs at INFO) and this app's warnings, not the
@@ -24,13 +27,13 @@ logging.getLogger("hub").setLevel(logging.INFO)
 logger = logging.getLogger(__name__)
 
 # Built once at import: every request shares the loaded models. The set comes from the Hub repo in
-# EMOTION_MODEL_REPO when it verifies and its speech model loads, else from the cache, else the
-# embedded defaults (hub/fetch.py). Touching `speech` here loads the model now, so a broken
-# embedded set stops the app at start-up instead of failing the first visitor.
-ANALYZER = Analyzer(resolve_model_set(check=SpeechModel))
+# EMOTION_MODEL_REPO when it verifies and all its models load, else from the cache, else the
+# embedded defaults (hub/fetch.py). Loading everything here means a broken embedded set stops the
+# app at start-up instead of failing the first visitor.
+ANALYZER = Analyzer(resolve_model_set(check=lambda model_set: Analyzer(model_set).load())).load()
 SPEC = ANALYZER.speech.spec
 
-# The LiteRT interpreter is not thread-safe, so both analysis events share one queue slot.
+# The LiteRT interpreter and the MediaPipe detector are not thread-safe: all analysis events share one queue slot.
 ANALYSIS_QUEUE = "analysis"
 
 
@@ -60,35 +63,91 @@ def analyze(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple[di
     return result.probs, mfcc_plot, timeline, report
 
 
+def analyze_image(path: str | None, webcam: bool) -> tuple[np.ndarray, dict | str, dict]:
+    """The image with every face boxed, the main (largest) face's distribution and the full result."""
+    if path is None:
+        source = "take a snapshot" if webcam else "choose an image"
+        raise gr.Error(f"No image yet: {source}, then press Analyze.", print_exception=False)
+    try:
+        rgb = load_image(path)
+        result = ANALYZER.analyze_image(rgb, webcam=webcam)
+    except ImageError as exc:
+        logger.info("rejected image %s: %s", path, exc)
+        raise gr.Error(f"Cannot analyse this image: {exc}.", print_exception=False) from exc
+    except Exception as exc:
+        logger.exception("face analysis failed for %s", path)
+        raise gr.Error("Something went wrong while analysing this image; please try another one.", print_exception=False) from exc
+    report = {"kind": "image", **result.to_dict(), "models": ANALYZER.model_set.source}
+    if not result.faces:
+        gr.Warning("No face found: face the camera, with your whole face in the frame and in good light.")
+        return rgb, "No face found", report
+    return annotate(rgb, result.faces), result.faces[0].probs, report
+
+
+def analyze_webcam(path: str | None) -> tuple[np.ndarray, dict | str, dict]:
+    return analyze_image(path, webcam=True)
+
+
+def analyze_uploaded_image(path: str | None) -> tuple[np.ndarray, dict | str, dict]:
+    return analyze_image(path, webcam=False)
+
+
 def build() -> gr.Blocks:
     """The page: one tab per input source, one shared set of outputs below them."""
     with gr.Blocks(title="emotion-stream", analytics_enabled=False) as demo:
         gr.Markdown(
-            "# emotion-stream\nTells the emotion in a voice: record yourself or upload a recording.\n\n"
-            f"Model set: **{ANALYZER.model_set.source}**. The outputs are estimates from a model trained "
-            "on acted speech, so real, everyday emotion may read differently."
+            "# emotion-stream\nTells the emotion in a voice and in faces: record yourself, take a "
+            "webcam snapshot, or upload a recording or a photo.\n\n"
+            f"Model set: **{ANALYZER.model_set.source}**. The outputs are estimates from models trained "
+            "on acted speech and posed faces, so real, everyday emotion may read differently."
         )
         with gr.Tabs():
             with gr.Tab("Microphone"):
                 mic = gr.Audio(sources=["microphone"], type="filepath", label="Record your voice")
                 mic_button = gr.Button("Analyze", variant="primary")
+            with gr.Tab("Webcam"):
+                webcam = gr.Image(sources=["webcam"], type="filepath", label="Take a snapshot")
+                webcam_button = gr.Button("Analyze", variant="primary")
             with gr.Tab("Upload"):
-                upload = gr.Audio(
-                    sources=["upload"],
-                    type="filepath",
-                    label="Audio file (wav, flac, mp3, ogg/opus, webm, m4a)",
-                )
-                upload_button = gr.Button("Analyze", variant="primary")
-        distribution = gr.Label(num_top_classes=8, label="Emotion")
-        mfcc_plot = gr.Plot(label="MFCC")
-        timeline = gr.Plot(label="Timeline", visible=False)
-        report = gr.JSON(label="Full result")
+                with gr.Row():
+                    with gr.Column():
+                        upload = gr.Audio(
+                            sources=["upload"],
+                            type="filepath",
+                            label="Audio file (wav, flac, mp3, ogg/opus, webm, m4a)",
+                        )
+                        upload_button = gr.Button("Analyze audio", variant="primary")
+                    with gr.Column():
+                        # A file, not gr.Image: gr.Image decodes uploads itself and fails with a generic
+                        # message on a broken file; emotion_core's loader gives a clear one.
+                        image = gr.File(file_types=["image"], type="filepath", label="Photo (jpg, png, webp, bmp, tiff, ...)")
+                        image_button = gr.Button("Analyze image", variant="primary")
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown("### Voice")
+                distribution = gr.Label(num_top_classes=8, label="Emotion in the voice")
+                mfcc_plot = gr.Plot(label="MFCC")
+                timeline = gr.Plot(label="Timeline", visible=False)
+                report = gr.JSON(label="Full voice result")
+            with gr.Column():
+                gr.Markdown("### Faces")
+                faces_image = gr.Image(label="Faces found", interactive=False, format="png")
+                face_distribution = gr.Label(num_top_classes=7, label="Emotion of the main (largest) face")
+                face_report = gr.JSON(label="Full face result (every face)")
         outputs = [distribution, mfcc_plot, timeline, report]
+        face_outputs = [faces_image, face_distribution, face_report]
         mic_button.click(
             analyze, inputs=mic, outputs=outputs, api_name="analyze_microphone", concurrency_id=ANALYSIS_QUEUE
         )
         upload_button.click(
             analyze, inputs=upload, outputs=outputs, api_name="analyze_audio", concurrency_id=ANALYSIS_QUEUE
+        )
+        webcam_button.click(
+            analyze_webcam, inputs=webcam, outputs=face_outputs, api_name="analyze_webcam", concurrency_id=ANALYSIS_QUEUE
+        )
+        image_button.click(
+            analyze_uploaded_image, inputs=image, outputs=face_outputs, api_name="analyze_image",
+            concurrency_id=ANALYSIS_QUEUE,
         )
     return demo
 

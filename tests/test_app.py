@@ -7,6 +7,7 @@ import pytest
 import soundfile as sf
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
+from PIL import Image
 
 from emotion_core.audio import SAMPLE_RATE
 from emotion_core.labels import LABELS
@@ -97,9 +98,53 @@ def test_unexpected_failure_shows_a_generic_message(client, served_app, clip_pat
     assert "secret" not in str(info.value)
 
 
-def test_api_lists_exactly_the_two_analysis_endpoints(client):
+AUDIO_ENDPOINTS = {"/analyze_audio", "/analyze_microphone"}
+IMAGE_ENDPOINTS = {"/analyze_image", "/analyze_webcam"}
+
+
+def test_api_lists_exactly_the_analysis_endpoints(client):
     api = client.view_api(print_info=False, return_format="dict")
-    assert set(api["named_endpoints"]) == {"/analyze_audio", "/analyze_microphone"}
+    assert set(api["named_endpoints"]) == AUDIO_ENDPOINTS | IMAGE_ENDPOINTS
     assert api["unnamed_endpoints"] == {}
-    for endpoint in api["named_endpoints"].values():
-        assert [r["component"] for r in endpoint["returns"]] == ["Label", "Plot", "Plot", "Json"]
+    for name, endpoint in api["named_endpoints"].items():
+        expected = ["Label", "Plot", "Plot", "Json"] if name in AUDIO_ENDPOINTS else ["Image", "Label", "Json"]
+        assert [r["component"] for r in endpoint["returns"]] == expected
+
+
+# A photo goes to the full-range detector, which finds both faces; a webcam snapshot to the
+# short-range one, made for one face close to the camera.
+@pytest.mark.parametrize(("api_name", "image", "n_faces"), [("/analyze_image", "two_faces", 2), ("/analyze_webcam", "jpeg", 1)])
+def test_an_image_comes_back_boxed_with_the_main_face_and_every_face(client, source, face_images, api_name, image, n_faces):
+    boxed, label, report = client.predict(handle_file(str(face_images.files[image])), api_name=api_name)
+    assert report["kind"] == "image" and report["models"] == source
+    faces = report["faces"]
+    assert len(faces) == n_faces
+    assert faces[0]["box"][2] >= faces[-1]["box"][2]
+    confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
+    assert confidences == pytest.approx(faces[0]["probs"])
+    assert "calm" not in confidences and len(confidences) == 7
+
+    with Image.open(boxed) as picture:
+        drawn = np.asarray(picture.convert("RGB"))
+    with Image.open(face_images.files[image]) as picture:
+        sent = np.asarray(picture.convert("RGB"))
+    assert drawn.shape == sent.shape
+    assert np.abs(drawn.astype(int) - sent).max() > 100  # boxes were drawn
+
+
+def test_a_photo_without_a_face_says_so(client, face_images):
+    _, label, report = client.predict(handle_file(str(face_images.files["no_face"])), api_name="/analyze_image")
+    assert report["faces"] == [] and report["note"] == "no face found"
+    assert label["label"] == "No face found"
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("random_bytes", "cannot read this image"), ("tiny", "too small")])
+def test_a_bad_image_raises_a_clear_message(client, face_images, kind, reason):
+    with pytest.raises(AppError) as info:
+        client.predict(handle_file(str(face_images.files[kind])), api_name="/analyze_image")
+    assert reason in str(info.value) and "Traceback" not in str(info.value)
+
+
+def test_missing_snapshot_raises_a_clear_message(client):
+    with pytest.raises(AppError, match="No image yet"):
+        client.predict(None, api_name="/analyze_webcam")
