@@ -14,8 +14,8 @@ from huggingface_hub import EvalResult, ModelCardData
 # The weights derive from RAVDESS, whose ShareAlike licence carries over to them.
 DEFAULT_LICENSE = "cc-by-nc-sa-4.0"
 
-# Hub task ids of the manifest's model kinds ("face" is the next one to come).
-TASK_TYPES = {"speech": "audio-classification", "face": "image-classification"}
+# Hub task ids of the manifest's model kinds.
+TASK_TYPES = {"speech": "audio-classification", "face": "image-classification", "face_detector": "object-detection"}
 
 
 @dataclass(frozen=True)
@@ -72,12 +72,13 @@ def _metadata(manifest: dict, repo: str, license: str) -> ModelCardData:
 
 def _model_section(task: str, info: dict) -> str:
     labels = info.get("labels", [])
+    files = [info["file"], *([info["full_range"]] if "full_range" in info else [])]
     lines = [
         f"### {task}",
         "",
-        f"- File: `{info['file']}`",
+        "- File: " + ", ".join(f"`{name}`" for name in files),
         f"- Architecture: {info.get('architecture', 'not recorded')}",
-        f"- Labels ({len(labels)}): {', '.join(labels)}",
+        *([f"- Labels ({len(labels)}): {', '.join(labels)}"] if labels else []),
         f"- Training data: {info.get('training_data', 'not recorded')}",
     ]
     if tensors := info.get("input", {}).get("tensors"):
@@ -99,6 +100,14 @@ def _body(manifest: dict, repo: str) -> str:
         f"- **{name}**: {CORPORA[name].citation}. Licence: {CORPORA[name].licence}."
         for name in _corpora(manifest)
     )
+    third_party = ""
+    if detector := manifest["models"].get("face_detector"):
+        third_party = (
+            "## Third-party files\n\n"
+            f"`{detector['short_range']}` and `{detector['full_range']}` are MediaPipe's BlazeFace face "
+            f"detectors: {detector['license']}; {detector['provenance']}. They are not covered by this "
+            "repo's licence.\n\n"
+        )
     return f"""# emotion-stream model set
 
 The models behind the emotion-stream Space: int8 TFLite (LiteRT) models and the manifest that
@@ -107,10 +116,11 @@ each against its sha256 before use, and never unpickles or executes anything fro
 
 ## Intended use
 
-Demonstration and research: estimating which of a few acted emotion categories a short voice
-recording is closest to, in the emotion-stream Space or with `python -m emotion_core`. The output
-is an estimate from a model trained on acted speech, not a measurement of how anyone feels. Do
-not use it to make decisions about people (hiring, health, education, security, policing).
+Demonstration and research: estimating which of a few emotion categories a short voice recording
+or a face is closest to, in the emotion-stream Space or with `python -m emotion_core`. The output
+is an estimate from models trained on acted speech and on web photos of faces, not a measurement
+of how anyone feels. Do not use it to make decisions about people (hiring, health, education,
+security, policing).
 
 Run the app on this set:
 
@@ -122,9 +132,10 @@ EMOTION_MODEL_REPO={repo} EMOTION_MODEL_REVISION=<commit or tag> python app.py
 
 {models}
 
-The figures come from training/ on held-out folds. RAVDESS folds hold out whole actors, so its
+The speech figures come from training/ on held-out folds. RAVDESS folds hold out whole actors, so its
 figures are speaker-independent; TESS has two speakers only, so its folds hold out words, not
-voices, and its figures say little about new voices.
+voices, and its figures say little about new voices. The face figures are on the de-duplicated
+FER2013 test images, which played no part in training or in choosing the model.
 
 ## Training data
 
@@ -132,8 +143,11 @@ voices, and its figures say little about new voices.
 
 All of them are for non-commercial research use under their own licences.
 
-## Limitations
+{third_party}## Limitations
 
+- Faces: FER2013 is 48x48 grayscale web photos, many posed; its labels are noisy and its people
+  are not a balanced sample of ages, skin tones or cultures, so accuracy differs between groups
+  in ways these figures do not show.
 - Acted, read English sentences: spontaneous, everyday, accented, other-language or noisy speech
   may read very differently.
 - A fixed set of categories: mixed or subtle emotions are forced onto one of them.

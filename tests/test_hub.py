@@ -268,8 +268,9 @@ def test_publish_uploads_the_listed_files_manifest_and_card_then_tags(hub, sourc
         if isinstance(value, (int, float))
     }
     assert figures == expected
-    for section in ("## Intended use", "## Training data", "## Limitations"):
+    for section in ("## Intended use", "## Training data", "## Limitations", "## Third-party files"):
         assert section in card.text
+    assert "Apache-2.0" in card.text and "blazeface_LICENSE" in card.text
 
 
 def test_publish_dry_run_prints_what_it_would_upload_and_sends_nothing(hub, source_set, monkeypatch, capsys):
