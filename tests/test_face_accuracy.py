@@ -7,10 +7,10 @@ import numpy as np
 
 from emotion_core import Analyzer
 
-# The shipped model scored 0.572 on this sample (411 images: every 8th test image; 7 classes, the
+# The shipped model scored 0.652 on this sample (411 images: every 8th test image; 7 classes, the
 # largest, happy, is 0.26); a few points under that, so a regression in preprocessing,
 # quantisation or export fails and noise does not.
-THRESHOLD = 0.53
+THRESHOLD = 0.61
 
 
 def test_shipped_face_model_keeps_its_fer2013_accuracy(fer_sample):

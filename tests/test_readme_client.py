@@ -32,9 +32,10 @@ def examples() -> list[str]:
     return blocks
 
 
-def _localised(code: str, url: str, audio: Path) -> str:
+def _localised(code: str, url: str, files: dict[str, Path]) -> str:
+    """The examples pointed at the local app, each handle_file("x.<ext>") at the real file for <ext>."""
     code = re.sub(r'Client\("[^"]*"', f'Client("{url}"', code)
-    return re.sub(r'handle_file\("[^"]*"\)', f'handle_file("{audio}")', code)
+    return re.sub(r'handle_file\("[^"]*(\.\w+)"\)', lambda m: f'handle_file("{files[m.group(1)]}")', code)
 
 
 def test_examples_cover_view_api_and_every_endpoint(examples, served_app):
@@ -44,14 +45,15 @@ def test_examples_cover_view_api_and_every_endpoint(examples, served_app):
     assert set(re.findall(r'api_name="([^"]+)"', code)) == set(api["named_endpoints"])
 
 
-def test_examples_run_and_return_what_they_say(examples, served_app, clip_path):
+def test_examples_run_and_return_what_they_say(examples, served_app, clip_path, face_images):
     """The blocks run in order in one namespace, as a reader would paste them one after another."""
     app, url = served_app
     namespace: dict = {}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         for code in examples:
-            exec(compile(_localised(code, url, clip_path), str(README), "exec"), namespace)
+            files = {".wav": clip_path, ".jpg": face_images.files["jpeg"]}
+            exec(compile(_localised(code, url, files), str(README), "exec"), namespace)
     output = printed.getvalue()
     assert "/analyze_audio" in output and "/analyze_microphone" in output  # view_api()
     label, report = namespace["label"], namespace["report"]
@@ -62,3 +64,7 @@ def test_examples_run_and_return_what_they_say(examples, served_app, clip_path):
     windows = report["audio"]["windows"]
     assert windows and all(w["end"] > w["start"] for w in windows)
     assert max(windows[-1]["probs"], key=windows[-1]["probs"].get) in output
+    face_report = namespace["face_report"]  # the webcam call's: one face, and the photo's printed
+    assert face_report["kind"] == "image" and len(face_report["faces"]) == 1
+    face_line = re.compile(r"^(" + "|".join(LABELS) + r") \[\d+, \d+, \d+, \d+\]$", re.MULTILINE)
+    assert len(face_line.findall(output)) == 1
