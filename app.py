@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 
 import gradio as gr
-from matplotlib.figure import Figure
-
 import numpy as np
+from matplotlib.figure import Figure
 
 from emotion_core import Analyzer, AudioError
 from emotion_core.audio import SAMPLE_RATE, load_audio
@@ -93,7 +92,7 @@ def analyze_uploaded_image(path: str | None) -> tuple[np.ndarray, dict | str, di
 
 
 def build() -> gr.Blocks:
-    """The page: one tab per input source, one shared set of outputs below them."""
+    """The page: one tab per input source; below them, the voice outputs beside the face outputs."""
     with gr.Blocks(title="emotion-stream", analytics_enabled=False) as demo:
         gr.Markdown(
             "# emotion-stream\nTells the emotion in a voice and in faces: record yourself, take a "
