@@ -7,6 +7,7 @@ into messages a person can act on.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -15,6 +16,7 @@ from matplotlib.figure import Figure
 from emotion_core import Analyzer, AudioError
 from emotion_core.audio import SAMPLE_RATE, load_audio
 from emotion_core.image import ImageError, load_image
+from emotion_core.model_set import ModelSet
 from emotion_core.overlay import annotate
 from emotion_core.plots import mfcc_figure, timeline_figure
 from hub.fetch import resolve_model_set
@@ -29,7 +31,16 @@ logger = logging.getLogger(__name__)
 # EMOTION_MODEL_REPO when it verifies and all its models load, else from the cache, else the
 # embedded defaults (hub/fetch.py). Loading everything here means a broken embedded set stops the
 # app at start-up instead of failing the first visitor.
-ANALYZER = Analyzer(resolve_model_set(check=lambda model_set: Analyzer(model_set).load())).load()
+_CHECKED: dict[Path, Analyzer] = {}
+
+
+def _load_all(model_set: ModelSet) -> None:
+    """The check a fetched set must pass: every model loads. The loaded models are kept for use."""
+    _CHECKED[model_set.folder] = Analyzer(model_set).load()
+
+
+_MODEL_SET = resolve_model_set(check=_load_all)
+ANALYZER = _CHECKED.get(_MODEL_SET.folder) or Analyzer(_MODEL_SET).load()
 SPEC = ANALYZER.speech.spec
 
 # The LiteRT interpreter and the MediaPipe detector are not thread-safe: all analysis events share one queue slot.
