@@ -58,7 +58,10 @@ def bench(runs: int, warmup: int) -> dict:
             "detector_short_range": model_file(analyzer.model_set.path(info["face_detector"]["short_range"])),
             "fer_int8": model_file(fer_model_file()),
         },
-        "notes": "classification includes the per-image standardisation and, as served, the mirrored second pass",
+        "notes": (
+            f"classification includes the per-image standardisation and, as served, all {model.views.passes} "
+            "views the manifest names (zooms, rotations, mirror images)"
+        ),
         "machine": machine(),
         "date": now(),
     }

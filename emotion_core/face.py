@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .face_crop import crop, face_input, square_box, to_gray
+from .face_crop import Views, crop, square_box, to_gray, view_inputs
 from .model_set import ModelSet, ModelSetError
 from .results import FaceResult, distribution
 from .runtime import TFLiteModel
@@ -74,31 +74,27 @@ class FaceDetector:
         return sorted(detections, key=lambda d: d.box[2] * d.box[3], reverse=True)
 
 
-def face_probs(model: TFLiteModel, input_name: str, gray_face: np.ndarray, mirror: bool) -> np.ndarray:
-    """The face CNN's probabilities for one crop; with `mirror`, averaged with the mirrored crop."""
-    x = face_input(gray_face)
-    p = model(**{input_name: x})["probs"]
-    if mirror:
-        p = (p + model(**{input_name: x[:, ::-1]})["probs"]) / 2
-    return p
+def face_probs(model: TFLiteModel, input_name: str, gray_face: np.ndarray, views: Views) -> np.ndarray:
+    """The face CNN's probabilities for one crop: the mean over its `views`."""
+    return np.mean([model(**{input_name: x})["probs"] for x in view_inputs(gray_face, views)], axis=0)
 
 
 class FaceModel:
-    """The face CNN; the manifest says which labels it emits and whether to average a mirrored view."""
+    """The face CNN; the manifest says which labels it emits and which views of a crop it averages."""
 
     def __init__(self, model_set: ModelSet):
         info = model_set.model_info("face")
         try:
             self.labels: tuple[str, ...] = tuple(info["labels"])
             self._input = info["input"]["tensor"]
-            self._mirror = bool(info["input"].get("mirror_average", False))
+            self.views = Views.from_manifest(info["input"])
             self._model = TFLiteModel(model_set.path(info["file"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelSetError(f"the face model from {model_set.source} is not usable: {exc!r}") from exc
 
     def probs(self, gray_face: np.ndarray) -> np.ndarray:
         """Class probabilities of one grayscale face crop of any size."""
-        return face_probs(self._model, self._input, gray_face, self._mirror)
+        return face_probs(self._model, self._input, gray_face, self.views)
 
     def classify(self, gray: np.ndarray, detection: Detection) -> FaceResult:
         face = crop(gray, square_box(detection.box))

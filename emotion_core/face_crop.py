@@ -5,9 +5,17 @@ chin), so a detector's box is made square, widened and lifted by the amounts mea
 itself (training/calibrate_crop.py) before it is cut out; the crop is then standardised per image, which makes the
 model indifferent to a webcam's exposure and, mostly, its contrast (the softening term keeps the
 sensor noise of a nearly flat crop from being blown up to full contrast).
+
+Serving then looks at the crop the way training did (`Views`): training warps every crop at random
+(zoom, rotation) and bilinear resampling softens it, so one sharp, unwarped crop lies outside what
+the model learnt on. A little smoothing and the average over a few zoomed, rotated and mirrored
+views close that gap; the manifest says which, as chosen on the validation split
+(training/calibrate_views.py).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -17,6 +25,7 @@ FACE_SIZE = 48  # the face model's input is FACE_SIZE x FACE_SIZE x 1
 MARGIN = 0.075  # widening of each side of a detector box
 LIFT = 0.072  # upward shift of the crop's centre
 CONTRAST_FLOOR = 8.0  # grey levels added to a crop's standard deviation before dividing by it
+SMOOTHING_KERNEL = 3  # side of the Gaussian kernel that `smoothing` sets the sigma of
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -51,13 +60,65 @@ def crop(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return gray[np.ix_(rows, cols)]
 
 
-def face_input(gray_face: np.ndarray) -> np.ndarray:
-    """The model tensor (FACE_SIZE, FACE_SIZE, 1) float32 of a grayscale face crop: resized, then
-    zero mean and unit variance per image."""
-    if gray_face.shape != (FACE_SIZE, FACE_SIZE):
-        shrinking = min(gray_face.shape) > FACE_SIZE
-        interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-        gray_face = cv2.resize(gray_face, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
-    x = gray_face.astype(np.float32)
+def resize_face(gray_face: np.ndarray) -> np.ndarray:
+    """A grayscale crop of any size at the model's FACE_SIZE x FACE_SIZE."""
+    if gray_face.shape == (FACE_SIZE, FACE_SIZE):
+        return gray_face
+    shrinking = min(gray_face.shape) > FACE_SIZE
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(gray_face, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
+
+
+def face_input(gray_face: np.ndarray, smoothing: float = 0.0) -> np.ndarray:
+    """The model tensor (FACE_SIZE, FACE_SIZE, 1) float32 of a grayscale face crop: resized,
+    smoothed by a Gaussian of sigma `smoothing` pixels (0: not at all), then zero mean and unit
+    variance per image."""
+    x = resize_face(gray_face).astype(np.float32)
+    if smoothing > 0:
+        x = cv2.GaussianBlur(x, (SMOOTHING_KERNEL, SMOOTHING_KERNEL), smoothing)
     x = (x - x.mean()) / (x.std() + CONTRAST_FLOOR)
     return x[:, :, None]
+
+
+@dataclass(frozen=True)
+class Views:
+    """The views of one crop whose model outputs serving averages: every warp (zoom factor, degrees
+    of rotation about the centre) of the resized crop, each also mirrored if `mirror`, all
+    smoothed by a Gaussian of sigma `smoothing`. The default is the single plain crop."""
+
+    mirror: bool = False
+    smoothing: float = 0.0
+    warps: tuple[tuple[float, float], ...] = ((1.0, 0.0),)
+
+    @classmethod
+    def from_manifest(cls, face_input_info: dict) -> Views:
+        """The views a face model's manifest entry ("input") names; absent keys mean the plain crop."""
+        return cls(
+            mirror=bool(face_input_info.get("mirror_average", False)),
+            smoothing=float(face_input_info.get("smoothing_sigma", 0.0)),
+            warps=tuple((float(z), float(d)) for z, d in face_input_info.get("warps", [(1.0, 0.0)])),
+        )
+
+    def to_manifest(self) -> dict:
+        return {"mirror_average": self.mirror, "smoothing_sigma": self.smoothing, "warps": [list(w) for w in self.warps]}
+
+    @property
+    def passes(self) -> int:
+        """Model calls per crop."""
+        return len(self.warps) * (2 if self.mirror else 1)
+
+
+def warp(face: np.ndarray, zoom: float, degrees: float) -> np.ndarray:
+    """A FACE_SIZE crop zoomed and rotated about its centre, its edges repeated where it runs out."""
+    if (zoom, degrees) == (1.0, 0.0):
+        return face
+    centre = (FACE_SIZE / 2 - 0.5, FACE_SIZE / 2 - 0.5)
+    matrix = cv2.getRotationMatrix2D(centre, degrees, zoom)
+    return cv2.warpAffine(face, matrix, (FACE_SIZE, FACE_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def view_inputs(gray_face: np.ndarray, views: Views) -> list[np.ndarray]:
+    """The model tensors of every view of one grayscale crop of any size."""
+    face = resize_face(gray_face)
+    tensors = [face_input(warp(face, zoom, degrees), views.smoothing) for zoom, degrees in views.warps]
+    return tensors + [x[:, ::-1] for x in tensors] if views.mirror else tensors

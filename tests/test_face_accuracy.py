@@ -1,5 +1,6 @@
 """Regression: the shipped face model keeps its accuracy on a fixed sample of the FER2013 test set,
-through the exact path `predict --whole-face` takes (decode, grayscale, standardise, int8 model)."""
+through the exact path `predict --whole-face` takes (decode, grayscale, standardise, the views the
+manifest names, int8 model)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import numpy as np
 
 from emotion_core import Analyzer
 
-# The shipped model scored 0.652 on this sample (411 images: every 8th test image; 7 classes, the
-# largest, happy, is 0.26); a few points under that, so a regression in preprocessing,
-# quantisation or export fails and noise does not.
-THRESHOLD = 0.61
+# The shipped model, as served, scored 0.676 on this sample (411 images: every 8th test image; 7
+# classes, the largest, happy, is 0.26); a few points under that, so a regression in
+# preprocessing, views, quantisation or export fails and noise does not.
+THRESHOLD = 0.64
 
 
 def test_shipped_face_model_keeps_its_fer2013_accuracy(fer_sample):

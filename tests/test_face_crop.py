@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emotion_core.face_crop import FACE_SIZE, crop, face_input, square_box, to_gray
+from emotion_core.face_crop import FACE_SIZE, Views, crop, face_input, square_box, to_gray, view_inputs, warp
 
 
 def test_square_box_is_widened_by_the_margin_and_lifted():
@@ -40,6 +40,15 @@ def test_face_input_ignores_exposure_and_keeps_the_pattern_under_lower_contrast(
     assert np.corrcoef(face_input(face).ravel(), face_input(flatter).ravel())[0, 1] > 0.99
 
 
+def test_smoothing_removes_pixel_level_detail_but_keeps_face_scale_shading():
+    rows, cols = np.indices((FACE_SIZE, FACE_SIZE))
+    checker = np.where((rows + cols) % 2, 200, 50).astype(np.uint8)  # the finest detail there is
+    shading = (rows * 4 + 20).astype(np.uint8)  # a slow gradient, like light across a face
+    assert float(face_input(checker).std()) > 0.9
+    assert float(face_input(checker, 0.8).std()) < 0.1
+    assert np.corrcoef(face_input(shading).ravel(), face_input(shading, 0.8).ravel())[0, 1] > 0.99
+
+
 def test_to_gray_accepts_gray_rgb_and_rgba_and_rejects_others():
     rgb = np.zeros((20, 20, 3), np.uint8)
     rgb[..., 1] = 200
@@ -48,3 +57,31 @@ def test_to_gray_accepts_gray_rgb_and_rgba_and_rejects_others():
     assert (to_gray(rgb[..., 1]) == 200).all()
     with pytest.raises(ValueError):
         to_gray(np.zeros((20, 20, 2), np.uint8))
+
+
+def test_views_default_to_the_single_plain_crop_and_round_trip_through_the_manifest():
+    face = np.random.default_rng(1).integers(0, 256, (60, 60), dtype=np.uint8)
+    (only,) = view_inputs(face, Views())
+    assert np.array_equal(only, face_input(face))
+    assert Views.from_manifest({}) == Views()
+    views = Views(mirror=True, smoothing=0.6, warps=((1.0, 0.0), (1.1, 0.0), (1.0, -8.0)))
+    assert Views.from_manifest({"tensor": "face", **views.to_manifest()}) == views
+
+
+def test_view_inputs_hold_every_warp_and_its_mirror_image():
+    face = np.tile(np.linspace(0, 255, FACE_SIZE, dtype=np.float32), (FACE_SIZE, 1)).astype(np.uint8)
+    views = Views(mirror=True, smoothing=0.0, warps=((1.0, 0.0), (1.2, 0.0), (1.0, 10.0)))
+    tensors = view_inputs(face, views)
+    assert len(tensors) == views.passes == 6
+    assert all(t.shape == (FACE_SIZE, FACE_SIZE, 1) for t in tensors)
+    assert np.array_equal(tensors[3], tensors[0][:, ::-1])  # the mirrored plain view
+    assert not np.allclose(tensors[1], tensors[0])  # the zoomed view differs
+
+
+def test_warp_zooms_about_the_centre():
+    face = np.zeros((FACE_SIZE, FACE_SIZE), np.uint8)
+    face[20:28, 20:28] = 255  # an 8-pixel square at the centre
+    assert np.array_equal(warp(face, 1.0, 0.0), face)
+    zoomed = warp(face, 1.5, 0.0)
+    bright = np.argwhere(zoomed > 127)
+    assert bright.min(axis=0).tolist() == [18, 18] and bright.max(axis=0).tolist() == [29, 29]

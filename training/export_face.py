@@ -1,7 +1,7 @@
 """Export the face models: float and int8 TFLite twins of the dense model, a magnitude-pruned int8
 twin (the pruning alternative, for size and speed) and the float twin of the filter-pruned model,
 all for the report; the filter-pruned model as full-integer int8 into the embedded defaults; the
-report; and its manifest entry.
+views serving averages, chosen on validation; the report; and its manifest entry.
 
     python -m training.export_face
 """
@@ -17,8 +17,10 @@ import numpy as np
 from emotion_core.face_crop import FACE_SIZE, LIFT, MARGIN
 from emotion_core.model_set import DEFAULT_DIR
 
+from .calibrate_views import choose_views
 from .evaluate_face import SHIPPED, SHIPPED_NAME, write_report
 from .face_data import CACHE, FACE_LABELS
+from .face_models import WIDTHS, face_vgg
 from .manifest import update_manifest
 from .prune_face import prunable_weights
 from .tflite_export import to_tflite
@@ -56,30 +58,36 @@ def representative(x: np.ndarray, n: int, seed: int = 0):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dense", type=Path, default=Path("runs/face/dense"), help="run folder of the dense model")
+    parser.add_argument("--dense", type=Path, default=Path("runs/face/dense"),
+                        help="run folder of the dense model; without one, the report keeps its dense rows")
     parser.add_argument("--pruned", type=Path, default=Path("runs/face/pruned"), help="run folder of the pruned model")
     parser.add_argument("--cache", default=str(CACHE))
     parser.add_argument("--calibration", type=int, default=500)
     args = parser.parse_args()
 
-    dense = keras.saving.load_model(args.dense / "model.keras")
     pruned = keras.saving.load_model(args.pruned / "model.keras")
-    sparsity = 1 - prunable_weights(pruned) / prunable_weights(dense)
+    sparsity = 1 - prunable_weights(pruned) / prunable_weights(face_vgg(len(FACE_LABELS)))
     calibration = representative(np.load(args.cache)["x_train"], args.calibration)
-    files = {  # name in the report -> (file, model, int8 calibration or None for float, sparsity)
-        "face_vgg_dense_float": (args.dense / "float.tflite", dense, None, 0.0),
-        "face_vgg_dense_int8": (args.dense / "int8.tflite", dense, calibration, 0.0),
-        "face_vgg_dense_magnitude50_int8": (
-            args.dense / "magnitude50_int8.tflite", magnitude_pruned(dense, 0.5), calibration, 0.5,
-        ),
+    files = {}  # name in the report -> (file, model, int8 calibration or None for float, sparsity)
+    if (args.dense / "model.keras").exists():  # else the report keeps the dense rows it has
+        dense = keras.saving.load_model(args.dense / "model.keras")
+        files.update({
+            "face_vgg_dense_float": (args.dense / "float.tflite", dense, None, 0.0),
+            "face_vgg_dense_int8": (args.dense / "int8.tflite", dense, calibration, 0.0),
+            "face_vgg_dense_magnitude50_int8": (
+                args.dense / "magnitude50_int8.tflite", magnitude_pruned(dense, 0.5), calibration, 0.5,
+            ),
+        })
+    files.update({
         "face_vgg_pruned_float": (args.pruned / "float.tflite", pruned, None, sparsity),
         SHIPPED_NAME: (SHIPPED, pruned, calibration, sparsity),
-    }
+    })
     for path, model, data, _ in files.values():
         path.write_bytes(to_tflite(serving_model(model), data))
-    report = write_report({name: (path, share) for name, (path, _, _, share) in files.items()})
-    shipped = report[f"{SHIPPED_NAME}_mirror_averaged"]
-    keep = pruned.get_layer("b0_conv0").filters / dense.get_layer("b0_conv0").filters
+    views = choose_views(SHIPPED)
+    report = write_report({name: (path, share) for name, (path, _, _, share) in files.items()}, views)
+    shipped = report[f"{SHIPPED_NAME}_served"]
+    keep = pruned.get_layer("b0_conv0").filters / WIDTHS[0]
     update_manifest(DEFAULT_DIR, "face", SHIPPED.name, {
         "labels": list(FACE_LABELS),
         "emits": list(FACE_LABELS),
@@ -93,7 +101,7 @@ def main() -> None:
             "tensors": {"face": [FACE_SIZE, FACE_SIZE, 1]},
             "crop": f"detector box made square, widened by {MARGIN} and lifted by {LIFT} of its size, "
                     "grayscale, resized, standardised per image (emotion_core/face_crop.py)",
-            "mirror_average": True,
+            **views.to_manifest(),
         },
         "training_data": "FER2013 train (de-duplicated, less a 10 % validation split)",
         "metrics": {
@@ -101,7 +109,7 @@ def main() -> None:
             "fer2013_test_macro_recall": shipped["macro_recall"],
             "fer2013_test_macro_f1": shipped["macro_f1"],
             "sparsity": sparsity,
-            "source": f"training/results/face_metrics.json ({SHIPPED_NAME}_mirror_averaged)",
+            "source": f"training/results/face_metrics.json ({SHIPPED_NAME}_served)",
         },
     })
     print(f"wrote {SHIPPED} ({SHIPPED.stat().st_size} bytes) and its manifest entry")
