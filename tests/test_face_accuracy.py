@@ -8,10 +8,10 @@ import numpy as np
 
 from emotion_core import Analyzer
 
-# The shipped model, as served, scored 0.676 on this sample (411 images: every 8th test image; 7
+# The shipped model, as served, scored 0.684 on this sample (411 images: every 8th test image; 7
 # classes, the largest, happy, is 0.26); a few points under that, so a regression in
 # preprocessing, views, quantisation or export fails and noise does not.
-THRESHOLD = 0.64
+THRESHOLD = 0.65
 
 
 def test_shipped_face_model_keeps_its_fer2013_accuracy(fer_sample):

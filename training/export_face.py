@@ -26,10 +26,12 @@ from .prune_face import prunable_weights
 from .tflite_export import to_tflite
 
 
-def serving_model(model: keras.Model) -> keras.Model:
-    """The same graph with its input named "face" and its output named "probs" in the signature."""
+def serving_model(members: list[keras.Model]) -> keras.Model:
+    """One graph averaging the members' probabilities, its input named "face" and its output named
+    "probs" in the signature."""
     face = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="face")
-    return keras.Model(face, {"probs": model(face)})
+    outs = [keras.Model(m.inputs, m.outputs[0], name=f"member{i}")(face) for i, m in enumerate(members)]
+    return keras.Model(face, {"probs": keras.layers.Average()(outs) if len(outs) > 1 else outs[0]})
 
 
 def magnitude_pruned(model: keras.Model, sparsity: float) -> keras.Model:
@@ -60,39 +62,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dense", type=Path, default=Path("runs/face/dense"),
                         help="run folder of the dense model; without one, the report keeps its dense rows")
-    parser.add_argument("--pruned", type=Path, default=Path("runs/face/pruned"), help="run folder of the pruned model")
+    parser.add_argument("--pruned", type=Path, nargs="+", default=[Path("runs/face/pruned")],
+                        help="run folders of the pruned models; the shipped model averages them")
     parser.add_argument("--cache", default=str(CACHE))
     parser.add_argument("--calibration", type=int, default=500)
     args = parser.parse_args()
 
-    pruned = keras.saving.load_model(args.pruned / "model.keras")
-    sparsity = 1 - prunable_weights(pruned) / prunable_weights(face_vgg(len(FACE_LABELS)))
+    members = [keras.saving.load_model(run / "model.keras") for run in args.pruned]
+    sparsity = 1 - prunable_weights(members[0]) / prunable_weights(face_vgg(len(FACE_LABELS)))
     calibration = representative(np.load(args.cache)["x_train"], args.calibration)
-    files = {}  # name in the report -> (file, model, int8 calibration or None for float, sparsity)
+    files = {}  # name in the report -> (file, models averaged, int8 calibration or None for float, sparsity)
     if (args.dense / "model.keras").exists():  # else the report keeps the dense rows it has
         dense = keras.saving.load_model(args.dense / "model.keras")
         files.update({
-            "face_vgg_dense_float": (args.dense / "float.tflite", dense, None, 0.0),
-            "face_vgg_dense_int8": (args.dense / "int8.tflite", dense, calibration, 0.0),
+            "face_vgg_dense_float": (args.dense / "float.tflite", [dense], None, 0.0),
+            "face_vgg_dense_int8": (args.dense / "int8.tflite", [dense], calibration, 0.0),
             "face_vgg_dense_magnitude50_int8": (
-                args.dense / "magnitude50_int8.tflite", magnitude_pruned(dense, 0.5), calibration, 0.5,
+                args.dense / "magnitude50_int8.tflite", [magnitude_pruned(dense, 0.5)], calibration, 0.5,
             ),
         })
     files.update({
-        "face_vgg_pruned_float": (args.pruned / "float.tflite", pruned, None, sparsity),
-        SHIPPED_NAME: (SHIPPED, pruned, calibration, sparsity),
+        "face_vgg_pruned_float": (args.pruned[0] / "float.tflite", members, None, sparsity),
+        SHIPPED_NAME: (SHIPPED, members, calibration, sparsity),
     })
-    for path, model, data, _ in files.values():
-        path.write_bytes(to_tflite(serving_model(model), data))
+    for path, models, data, _ in files.values():
+        path.write_bytes(to_tflite(serving_model(models), data))
     views = choose_views(SHIPPED)
     report = write_report({name: (path, share) for name, (path, _, _, share) in files.items()}, views)
     shipped = report[f"{SHIPPED_NAME}_served"]
-    keep = pruned.get_layer("b0_conv0").filters / WIDTHS[0]
+    keep = members[0].get_layer("b0_conv0").filters / WIDTHS[0]
     update_manifest(DEFAULT_DIR, "face", SHIPPED.name, {
         "labels": list(FACE_LABELS),
         "emits": list(FACE_LABELS),
         "architecture": (
-            f"VGG-style CNN (4 blocks of two 3x3 conv + BN + ReLU, max pooling, dense head), trained "
+            (f"average of {len(members)} checkpoints of a " if len(members) > 1 else "")
+            + f"VGG-style CNN (4 blocks of two 3x3 conv + BN + ReLU, max pooling, dense head), trained "
             f"from scratch, structured filter pruning keeping {keep:.0%} of the filters "
             f"({sparsity:.1%} of the weights removed), fine-tuned, full-integer int8"
         ),
