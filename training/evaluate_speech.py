@@ -19,6 +19,7 @@ from sklearn.metrics import f1_score, recall_score
 from emotion_core.labels import LABELS
 
 from .confusion import confusion_png
+from .report import keep_earlier_rows, run_stamp
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -27,9 +28,15 @@ MODELS = {
     "seed_cnn": "seed/cv_fold*.npz",
     "svm_mfcc_stats": "svm/cv_fold*.npz",
     "svm_mfcc_stats_prosody": "svm_prosody/cv_fold*.npz",
-    # The steps that led to the shipped net, on the same folds: v1 had a narrower statistics branch.
+    # The same SVM on the statistics speech_net sees, without and with their spectral-shape part.
+    "svm_utterance_stats_without_spectral_shape": "svm_stats_nospectral/cv_fold*.npz",
+    "svm_utterance_stats": "svm_stats/cv_fold*.npz",
+    # The steps that led to the shipped net, on the same folds: v1 had a narrower statistics branch;
+    # v2 (the report keeps its rows) had no spectral-shape statistics and weighted TESS like RAVDESS.
     "speech_net_v1_without_waveform_augmentation": "net_v1_noaug/cv_fold*.npz",
     "speech_net_v1": "net_v1/cv_fold*.npz",
+    "speech_net_stats_width_256": "net_w256/cv_fold*.npz",
+    "speech_net_weight_decay_1e-2": "net_wd/cv_fold*.npz",
     "speech_net_float": "net/cv_fold*.npz",
     "speech_net_int8": "net/int8_fold*.npz",
 }
@@ -76,16 +83,22 @@ def model_metrics(z: dict[str, np.ndarray]) -> dict:
 
 
 def write_report(runs: Path = Path("runs/speech"), results: Path = RESULTS) -> dict:
+    """Metrics of every model whose held-out predictions are under `runs`; the rows of the last
+    report for models not run on this machine are kept, marked with their run."""
     results.mkdir(parents=True, exist_ok=True)
+    path = results / "speech_metrics.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
     predictions = {name: load_predictions(runs, pattern) for name, pattern in MODELS.items()}
-    report = {name: model_metrics(z) for name, z in predictions.items() if z is not None}
+    scored = {name: model_metrics(z) for name, z in predictions.items() if z is not None}
+    report = keep_earlier_rows({"run": run_stamp(), **scored}, previous)
     report["notes"] = (
         "RAVDESS (first 2.4 s) actors 1-20 in 5 folds of 4 actors (2 male, 2 female); every figure "
         "is on actors the model never saw. TESS: whole words held out per fold (2 speakers, not "
         "speaker-independent). speech_net: the average of 3 seeds per fold; the shipped model is "
-        "the int8 average of 5 models, one trained without each fold."
+        "the int8 average of 5 models, one trained without each fold. Rows with 'from_run' were "
+        "scored in that earlier run (their predictions were not on the machine)."
     )
-    (results / "speech_metrics.json").write_text(json.dumps(report, indent=2))
+    path.write_text(json.dumps(report, indent=2))
     if predictions["speech_net_int8"] is not None:
         z = predictions["speech_net_int8"]
         rav = z["corpus"] == "ravdess"
@@ -103,7 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     report = write_report(Path(args.runs))
     for name, m in report.items():
-        if name != "notes":
+        if isinstance(m, dict):
             r = m["ravdess_held_out_actors"]
             print(f"{name:26s} RAVDESS {r['fold_accuracy_mean']:.3f} ± {r['fold_accuracy_std']:.3f} "
                   f"macro-F1 {r['macro_f1']:.3f}  TESS {m['tess_held_out_words']['accuracy']:.3f}")

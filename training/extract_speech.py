@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from emotion_core.audio import load_audio
-from emotion_core.features import FeatureSpec, mfcc, mfcc_image, prosody, split_windows
+from emotion_core.features import FeatureSpec, mfcc, mfcc_image, prosody, spectral_shape, split_windows
 
 from .augment import augment
 from .data import speech_clips
@@ -22,12 +22,12 @@ from .data import speech_clips
 SPEC = FeatureSpec()
 
 
-def _features(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _features(samples: np.ndarray) -> tuple[np.ndarray, ...]:
     coeffs = mfcc(samples, SPEC)
-    return mfcc_image(coeffs), coeffs.astype(np.float32), prosody(samples, SPEC)
+    return mfcc_image(coeffs), coeffs.astype(np.float32), prosody(samples, SPEC), spectral_shape(samples, SPEC)
 
 
-def _clip_features(args: tuple[int, str, int]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _clip_features(args: tuple[int, str, int]) -> list[tuple[np.ndarray, ...]]:
     index, path, copies = args
     audio = load_audio(path)
     # A clip's first window, exactly as serving cuts a recording of the same length.
@@ -50,7 +50,7 @@ def main() -> None:
     with Pool(args.workers) as pool:
         results = list(tqdm(pool.imap(_clip_features, jobs, chunksize=8), total=len(jobs)))
     versions = args.copies + 1
-    image, raw, pros = (np.stack([[r[v][k] for v in range(versions)] for r in results]) for k in range(3))
+    image, raw, pros, spectral = (np.stack([[r[v][k] for v in range(versions)] for r in results]) for k in range(4))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez(
@@ -58,6 +58,7 @@ def main() -> None:
         image=image,  # (clips, versions, n_mfcc, frames, 3); version 0 is the clean clip
         mfcc=raw,  # (clips, versions, n_mfcc, frames), unnormalised, for the seed baseline
         prosody=pros,  # (clips, versions, PROSODY_SIZE)
+        spectral=spectral,  # (clips, versions, spectral_size(SPEC))
         label=np.array([c.label_index for c in clips]),
         fold=np.array([c.fold for c in clips]),
         corpus=np.array([c.corpus for c in clips]),

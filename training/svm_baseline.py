@@ -1,8 +1,10 @@
-"""Classical baselines on the same folds: MFCC mean/std (+ prosody) statistics and an RBF SVM.
+"""Classical baselines on the same folds: MFCC mean/std (+ prosody) statistics and an RBF SVM; and
+the same SVM on the statistics our net sees, with and without their spectral-shape part (what
+that part is worth, measured without a network).
 
     python -m training.svm_baseline
 
-Writes runs/speech/svm/cv_fold<k>.npz and runs/speech/svm_prosody/cv_fold<k>.npz.
+Writes runs/speech/<name>/cv_fold<k>.npz for svm, svm_prosody, svm_stats_nospectral and svm_stats.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from emotion_core.features import mfcc_statistics
 from emotion_core.labels import LABELS
 
 from .train_speech import SpeechData, save_predictions
@@ -30,14 +33,23 @@ def baseline_features(data: SpeechData, with_prosody: bool) -> np.ndarray:
     return np.concatenate(feats, axis=1)
 
 
+def inputs(data: SpeechData) -> dict[str, np.ndarray]:
+    """Run name -> the SVM's input per clip (clean version)."""
+    return {
+        "svm": baseline_features(data, with_prosody=False),
+        "svm_prosody": baseline_features(data, with_prosody=True),
+        "svm_stats_nospectral": np.concatenate([mfcc_statistics(data.mfcc[:, 0]), data.prosody[:, 0]], axis=1),
+        "svm_stats": data.stats[:, 0],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cache", default="cache/speech_features.npz")
     parser.add_argument("--out", default="runs/speech")
     args = parser.parse_args()
     data = SpeechData(args.cache)
-    for name, with_prosody in (("svm", False), ("svm_prosody", True)):
-        x = baseline_features(data, with_prosody)
+    for name, x in inputs(data).items():
         out = Path(args.out) / name
         out.mkdir(parents=True, exist_ok=True)
         for fold in np.unique(data.fold):
