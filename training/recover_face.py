@@ -1,11 +1,14 @@
 """Rebuild a trainable face_vgg from an int8 face model file, so training can go on from a shipped
 model when the run folder it came from is gone (runs/ is never committed).
 
-    python -m training.recover_face   # embedded face_int8.tflite -> runs/face/recovered/model.keras
+    git show e717062:emotion_core/defaults/face_int8.tflite > runs/face/pruned_int8.tflite
+    python -m training.recover_face --model runs/face/pruned_int8.tflite   # -> runs/face/recovered/model.keras
 
-The converter folded each batch norm into its convolution; the weights are dequantised and each
-batch norm is rebuilt from statistics measured on training crops, so that the pair computes the
-folded convolution both when serving and in training mode. The rebuilt float model scores what the int8 file scores (printed).
+The file must hold one face_vgg (the shipped file since a2d8efa averages two). The converter
+folded each batch norm into its convolution; the weights are dequantised and each batch norm is
+rebuilt from statistics measured on training crops, so that the pair computes the folded
+convolution both when serving and in training mode. The validation accuracy of the rebuilt float
+model is printed: close to the int8 file's, not equal (quantisation).
 """
 
 from __future__ import annotations
@@ -17,10 +20,8 @@ import keras
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from emotion_core.model_set import DEFAULT_DIR
-
 from .face_data import CACHE, FACE_LABELS
-from .face_models import CONVS_PER_BLOCK, face_vgg
+from .face_models import CONVS_PER_BLOCK, WIDTHS, face_vgg
 
 
 def int8_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -46,6 +47,9 @@ def int8_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
 def recover(path: Path, calibration: np.ndarray) -> keras.Model:
     """The face_vgg whose inference equals the int8 file's float graph."""
     weights = int8_weights(path)
+    expected = len(WIDTHS) * CONVS_PER_BLOCK + 2
+    if len(weights) != expected:
+        raise ValueError(f"{path} holds {len(weights)} conv/dense layers, one face_vgg has {expected}")
     convs, (fc, probs) = weights[:-2], weights[-2:]
     widths = tuple(kernel.shape[-1] for kernel, _ in convs[::CONVS_PER_BLOCK])
     model = face_vgg(len(FACE_LABELS), widths, fc[0].shape[-1])
@@ -70,7 +74,7 @@ def recover(path: Path, calibration: np.ndarray) -> keras.Model:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=DEFAULT_DIR / "face_int8.tflite")
+    parser.add_argument("--model", type=Path, required=True, help="an int8 file of one face_vgg")
     parser.add_argument("--out", type=Path, default=Path("runs/face/recovered"))
     parser.add_argument("--cache", default=str(CACHE))
     args = parser.parse_args()
