@@ -184,9 +184,10 @@ def spectral_shape(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     """Voice-quality and tempo statistics over the window's active frames, all level-independent.
 
     How much each mel band moves (its spread in dB), how peaky the spectrum is (octave-band
-    contrast, flatness), where its energy tails off (roll-off) and how often a new syllable
-    starts (onsets per active second). Measured (SVM on the same folds) to add several points to
-    the MFCC statistics, which describe the envelope's average but not its movement or clarity.
+    contrast, flatness), where its energy tails off (roll-off), how often a new syllable starts
+    (onsets per active second) and how loudness runs over the utterance. Measured (SVM on the
+    same folds, training/svm_baseline.py) to add several points to the MFCC statistics, which
+    describe the envelope's average but not its movement, clarity or course.
     """
     mel_db = log_mel(samples, spec)
     active = mel_db.max(axis=0) > ACTIVE_DB
@@ -203,6 +204,10 @@ def spectral_shape(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
         sr=SAMPLE_RATE, hop_length=spec.hop_length,
     )
     active_seconds = max(active.sum() * spec.hop_length / SAMPLE_RATE, 0.2)
+    # The loudness contour of the active frames (dB from the peak): its trend over the
+    # utterance, where its peak falls, and its spread and skew.
+    energy = 10.0 * np.log10(np.sum(10.0 ** (mel_db[:, active] / 10.0), axis=0))
+    spread = energy.std()
     return np.concatenate([
         mel_db[:, active].std(axis=1),
         contrast.mean(axis=1),
@@ -213,13 +218,17 @@ def spectral_shape(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
             np.log(rolloff.mean() + 1.0),
             rolloff.std() / (rolloff.mean() + 1.0),
             len(onsets) / active_seconds,
+            np.polyfit(np.linspace(0.0, 1.0, energy.size), energy, 1)[0],
+            np.argmax(energy) / (energy.size - 1),
+            np.mean((energy - energy.mean()) ** 3) / spread**3 if spread > 0 else 0.0,
+            spread,
         ],
     ]).astype(np.float32)
 
 
 def spectral_size(spec: FeatureSpec) -> int:
     """Length of spectral_shape's vector for a spec."""
-    return spec.n_mels + 2 * (CONTRAST_BANDS + 1) + 5
+    return spec.n_mels + 2 * (CONTRAST_BANDS + 1) + 9
 
 
 def stats_size(spec: FeatureSpec) -> int:

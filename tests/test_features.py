@@ -9,6 +9,7 @@ import pytest
 
 from emotion_core.audio import SAMPLE_RATE
 from emotion_core.features import (
+    CONTRAST_BANDS,
     PROSODY_SIZE,
     FeatureSpec,
     mfcc,
@@ -117,12 +118,21 @@ def _bursts(per_second: float) -> np.ndarray:
 
 
 def test_spectral_shape_counts_onsets_per_second_and_tells_a_tone_from_noise():
-    rate = -1  # onsets per active second, the last value
+    flatness = SPEC.n_mels + 2 * (CONTRAST_BANDS + 1)  # mean spectral flatness, after band spreads and contrast
+    rate = flatness + 4  # onsets per active second
     assert spectral_shape(_bursts(6.0), SPEC)[rate] > 2 * spectral_shape(_bursts(2.0), SPEC)[rate]
-    flatness = spectral_size(SPEC) - 5  # mean spectral flatness
     t = np.arange(SPEC.window_samples) / SAMPLE_RATE
     voiced = sum(np.sin(2 * np.pi * 150 * k * t) / k for k in range(1, 20)).astype(np.float32)
     assert spectral_shape(voiced, SPEC)[flatness] < 0.1 * spectral_shape(_noise(SPEC.window_seconds), SPEC)[flatness]
+
+
+def test_spectral_shape_follows_the_loudness_over_the_utterance():
+    t = np.arange(SPEC.window_samples) / SAMPLE_RATE
+    rising = (np.linspace(0.05, 1.0, t.size) * _noise(SPEC.window_seconds)).astype(np.float32)
+    slope, peak = SPEC.n_mels + 2 * (CONTRAST_BANDS + 1) + 5, SPEC.n_mels + 2 * (CONTRAST_BANDS + 1) + 6
+    shape, reverse = spectral_shape(rising, SPEC), spectral_shape(rising[::-1].copy(), SPEC)
+    assert shape[slope] > 10 > -10 > reverse[slope]  # dB over the utterance
+    assert shape[peak] > 0.9 and reverse[peak] < 0.1
 
 
 def test_prosody_is_gain_invariant(clip: np.ndarray):

@@ -32,11 +32,15 @@ MODELS = {
     "svm_utterance_stats_without_spectral_shape": "svm_stats_nospectral/cv_fold*.npz",
     "svm_utterance_stats": "svm_stats/cv_fold*.npz",
     # The steps that led to the shipped net, on the same folds: v1 had a narrower statistics branch;
-    # v2 (the report keeps its rows) had no spectral-shape statistics and weighted TESS like RAVDESS.
+    # v2 had no spectral-shape statistics and weighted TESS like RAVDESS; v3's spectral shape had
+    # no loudness course. Earlier versions' features are gone from the code: their rows come from
+    # their own runs (kept by the report, or scored from their predictions where still on disk).
     "speech_net_v1_without_waveform_augmentation": "net_v1_noaug/cv_fold*.npz",
     "speech_net_v1": "net_v1/cv_fold*.npz",
-    "speech_net_stats_width_256": "net_w256/cv_fold*.npz",
-    "speech_net_weight_decay_1e-2": "net_wd/cv_fold*.npz",
+    "speech_net_v3_stats_width_256": "net_v3_w256/cv_fold*.npz",
+    "speech_net_v3_weight_decay_1e-2": "net_v3_wd/cv_fold*.npz",
+    "speech_net_v3_float": "net_v3/cv_fold*.npz",
+    "speech_net_v3_int8": "net_v3/int8_fold*.npz",
     "speech_net_float": "net/cv_fold*.npz",
     "speech_net_int8": "net/int8_fold*.npz",
 }
