@@ -23,7 +23,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from keras import layers
 
 from emotion_core.features import utterance_stats
 from emotion_core.labels import LABELS
@@ -47,7 +46,6 @@ class Config:
     coef_mask_width: int = 6
     use_tess: bool = True
     tess_weight: float = 0.5  # loss weight of a TESS clip against a RAVDESS clip's 1
-    speaker_adversary: float = 0.0  # weight of the reversed speaker-classifier gradient; 0 turns it off
     stats_width: int = 192  # units of the statistics branch's first layer
     folds: str = "0,1,2,3,4"
     seeds: int = 3  # "cv": models per fold, differing only in their seed, averaged
@@ -71,7 +69,6 @@ class SpeechData:
         self.fold = z["fold"]
         self.corpus = z["corpus"]
         self.male = z["male"]
-        self.speaker = np.unique(z["speaker"], return_inverse=True)[1]
         self.spec = json.loads(str(z["spec"]))
         self.stats = utterance_stats(self.mfcc, self.prosody, self.spectral)
         flat = self.stats.reshape(-1, self.stats.shape[-1])
@@ -124,34 +121,18 @@ def mixup(inputs: list[np.ndarray], targets: np.ndarray, alpha: float, rng: np.r
     return [mix(a) for a in inputs], mix(targets)
 
 
-def with_speaker_adversary(model: keras.Model, n_speakers: int, strength: float) -> keras.Model:
-    """The model with a second head that names the speaker from the joint features through a
-    gradient reversal: the head learns voices, and the reversed gradient teaches the shared layers
-    to carry as little of the voice as they can (domain-adversarial training). Serving keeps
-    `model` alone."""
-    joint = model.get_layer("joint").output
-    # Identity forward; the gradient flowing back is multiplied by -strength.
-    reversed_ = keras.ops.stop_gradient(joint * (1.0 + strength)) - strength * joint
-    hidden = layers.Dense(64, activation="relu", name="speaker_hidden")(reversed_)
-    speaker = layers.Dense(n_speakers, activation="softmax", name="speaker")(hidden)
-    return keras.Model(model.inputs, [model.output, speaker])
-
-
 def train_model(data: SpeechData, held_out: int, cfg: Config, seed: int) -> keras.Model:
     """Train on every fold but `held_out` for the configured, fixed number of epochs."""
     rng = np.random.default_rng(seed)
     keras.utils.set_random_seed(seed)
     train = np.flatnonzero((data.fold != held_out) & ((data.corpus == "ravdess") | cfg.use_tess))
     model = build(cfg, data)
-    adversarial = cfg.speaker_adversary > 0
-    trained = with_speaker_adversary(model, int(data.speaker.max()) + 1, cfg.speaker_adversary) if adversarial else model
     steps = cfg.epochs * int(np.ceil(train.size / cfg.batch_size))
-    emotion_loss = keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing)
-    trained.compile(
+    model.compile(
         optimizer=keras.optimizers.AdamW(
             keras.optimizers.schedules.CosineDecay(cfg.lr, steps), weight_decay=cfg.weight_decay
         ),
-        loss=[emotion_loss, keras.losses.SparseCategoricalCrossentropy()] if adversarial else emotion_loss,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
     )
     n_versions = data.image.shape[1]
     weights = np.where(data.corpus[train] == "tess", cfg.tess_weight, 1.0).astype(np.float32)
@@ -167,9 +148,7 @@ def train_model(data: SpeechData, held_out: int, cfg: Config, seed: int) -> kera
         targets = keras.utils.to_categorical(data.label[train], len(LABELS)).astype(np.float32)
         if cfg.mixup > 0:
             inputs, targets = mixup(inputs, targets, cfg.mixup, rng)
-        if adversarial:
-            targets = (targets, data.speaker[train])
-        loss = trained.fit(
+        loss = model.fit(
             inputs, targets, sample_weight=weights, batch_size=cfg.batch_size, epochs=1, verbose=0
         ).history["loss"][-1]
         print(f"  fold {held_out} seed {seed} epoch {epoch + 1}/{cfg.epochs} loss {loss:.4f} "
