@@ -22,6 +22,7 @@ from emotion_core.runtime import TFLiteModel
 
 from .evaluate_speech import RESULTS
 from .face_data import fer_images, is_validation
+from .manifest import update_manifest
 
 SMOOTHING = (0.0, 0.4, 0.6, 0.8)
 WARP_SETS = {
@@ -71,12 +72,11 @@ def choose_views(model_path: Path, results: Path = RESULTS) -> Views:
 
 
 def main() -> None:
-    manifest = json.loads((DEFAULT_DIR / MANIFEST).read_text())
-    entry = manifest["models"]["face"]
-    views = choose_views(DEFAULT_DIR / entry["file"])
-    entry["input"].update(views.to_manifest())
-    (DEFAULT_DIR / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    print(f"chose {views} for {entry['file']}")
+    entry = dict(json.loads((DEFAULT_DIR / MANIFEST).read_text())["models"]["face"])
+    filename = entry.pop("file")
+    views = choose_views(DEFAULT_DIR / filename)
+    update_manifest(DEFAULT_DIR, "face", filename, {**entry, "input": {**entry["input"], **views.to_manifest()}})
+    print(f"chose {views} for {filename}")
 
 
 if __name__ == "__main__":
