@@ -80,30 +80,35 @@ def split_windows(audio: np.ndarray, spec: FeatureSpec) -> list[Window]:
     return windows
 
 
-def log_mel(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+def spectrogram(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """STFT magnitude, (1 + n_fft // 2, n_frames): computed once per window, since the log-mel,
+    the MFCCs and the spectral shape all derive from it."""
+    return np.abs(
+        librosa.stft(samples, n_fft=spec.n_fft, hop_length=spec.hop_length, win_length=spec.win_length)
+    )
+
+
+def log_mel(magnitude: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     """Log-mel power in dB relative to the window's peak, floored TOP_DB below it, (n_mels, n_frames).
 
     A floor relative to the peak (not an absolute one) makes every feature independent of the
     recording level: a quiet microphone and a loud one give the same input.
     """
     mel = librosa.feature.melspectrogram(
-        y=samples,
-        sr=SAMPLE_RATE,
-        n_fft=spec.n_fft,
-        win_length=spec.win_length,
-        hop_length=spec.hop_length,
-        n_mels=spec.n_mels,
-        fmin=spec.fmin,
-        fmax=spec.fmax,
-        power=2.0,
+        S=magnitude**2, sr=SAMPLE_RATE, n_mels=spec.n_mels, fmin=spec.fmin, fmax=spec.fmax
     )
     peak = max(float(mel.max()), _SILENCE)
     return 10.0 * np.log10(np.maximum(mel / peak, 10.0 ** (-spec.top_db / 10.0)))
 
 
+def mfcc_of(mel_db: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """MFCCs, shape (n_mfcc, n_frames), of a log-mel spectrogram."""
+    return librosa.feature.mfcc(S=mel_db, n_mfcc=spec.n_mfcc)
+
+
 def mfcc(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
-    """MFCCs, shape (n_mfcc, n_frames), taken from the same log-mel the plots show."""
-    return librosa.feature.mfcc(S=log_mel(samples, spec), n_mfcc=spec.n_mfcc)
+    """MFCCs of samples, exactly as the model's features take them (what the plots show)."""
+    return mfcc_of(log_mel(spectrogram(samples, spec), spec), spec)
 
 
 def mfcc_image(coeffs: np.ndarray) -> np.ndarray:
@@ -180,7 +185,7 @@ CONTRAST_BANDS = 6  # librosa's spectral contrast: this many octave bands and th
 ACTIVE_DB = -40.0  # frames whose loudest mel band is within this many dB of the window's peak
 
 
-def spectral_shape(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+def spectral_shape(magnitude: np.ndarray, mel_db: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     """Voice-quality and tempo statistics over the window's active frames, all level-independent.
 
     How much each mel band moves (its spread in dB), how peaky the spectrum is (octave-band
@@ -189,13 +194,9 @@ def spectral_shape(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     same folds, training/svm_baseline.py) to add several points to the MFCC statistics, which
     describe the envelope's average but not its movement, clarity or course.
     """
-    mel_db = log_mel(samples, spec)
     active = mel_db.max(axis=0) > ACTIVE_DB
     if active.sum() <= 4:
         active = np.ones_like(active)
-    magnitude = np.abs(
-        librosa.stft(samples, n_fft=spec.n_fft, hop_length=spec.hop_length, win_length=spec.win_length)
-    )
     contrast = librosa.feature.spectral_contrast(S=magnitude, sr=SAMPLE_RATE, n_bands=CONTRAST_BANDS)[:, active]
     flatness = librosa.feature.spectral_flatness(S=magnitude)[0][active]
     rolloff = librosa.feature.spectral_rolloff(S=magnitude, sr=SAMPLE_RATE)[0][active]
@@ -234,6 +235,26 @@ def spectral_size(spec: FeatureSpec) -> int:
 def stats_size(spec: FeatureSpec) -> int:
     """Length of utterance_stats' vector for a spec (what the model's "stats" input expects)."""
     return 4 * spec.n_mfcc - 1 + PROSODY_SIZE + spectral_size(spec)
+
+
+@dataclass(frozen=True)
+class WindowFeatures:
+    """What the speech model is fed for one window, before stacking and normalising."""
+
+    coeffs: np.ndarray  # MFCC (n_mfcc, n_frames), unnormalised
+    prosody: np.ndarray  # (PROSODY_SIZE,)
+    spectral: np.ndarray  # (spectral_size(spec),)
+
+
+def window_features(samples: np.ndarray, spec: FeatureSpec) -> WindowFeatures:
+    """Every feature of one window, from a single STFT; serving and the training cache both call it."""
+    magnitude = spectrogram(samples, spec)
+    mel_db = log_mel(magnitude, spec)
+    return WindowFeatures(
+        coeffs=mfcc_of(mel_db, spec),
+        prosody=prosody(samples, spec),
+        spectral=spectral_shape(magnitude, mel_db, spec),
+    )
 
 
 def utterance_stats(coeffs: np.ndarray, prosody_vector: np.ndarray, spectral_vector: np.ndarray) -> np.ndarray:

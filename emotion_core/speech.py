@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import FeatureSpec, mfcc, mfcc_image, prosody, spectral_shape, split_windows, utterance_stats
+from .features import FeatureSpec, mfcc_image, split_windows, utterance_stats, window_features
 from .model_set import ModelSet, ModelSetError
 from .results import AudioResult, WindowResult, distribution
 from .runtime import TFLiteModel
@@ -30,9 +30,9 @@ class SpeechModel:
 
     def model_inputs(self, samples: np.ndarray) -> dict[str, np.ndarray]:
         """The exact tensors the model is fed for one window (also what evaluation feeds it)."""
-        coeffs = mfcc(samples, self.spec)
-        stats = utterance_stats(coeffs, prosody(samples, self.spec), spectral_shape(samples, self.spec))
-        return {"mfcc_image": mfcc_image(coeffs), "stats": (stats - self._stats_mean) / self._stats_std}
+        f = window_features(samples, self.spec)
+        stats = utterance_stats(f.coeffs, f.prosody, f.spectral)
+        return {"mfcc_image": mfcc_image(f.coeffs), "stats": (stats - self._stats_mean) / self._stats_std}
 
     def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """All of the model's outputs: "probs" (what serving uses) and "members" (per fold model)."""

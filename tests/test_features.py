@@ -12,14 +12,13 @@ from emotion_core.features import (
     CONTRAST_BANDS,
     PROSODY_SIZE,
     FeatureSpec,
-    mfcc,
     mfcc_image,
     prosody,
-    spectral_shape,
     spectral_size,
     split_windows,
     stats_size,
     utterance_stats,
+    window_features,
 )
 
 SPEC = FeatureSpec()
@@ -67,11 +66,16 @@ def test_windows_are_equal_length_step_by_hop_and_cover_the_recording(seconds: f
 
 
 def _image(samples: np.ndarray, spec: FeatureSpec = SPEC) -> np.ndarray:
-    return mfcc_image(mfcc(samples, spec))
+    return mfcc_image(window_features(samples, spec).coeffs)
 
 
 def _stats(samples: np.ndarray, spec: FeatureSpec = SPEC) -> np.ndarray:
-    return utterance_stats(mfcc(samples, spec), prosody(samples, spec), spectral_shape(samples, spec))
+    f = window_features(samples, spec)
+    return utterance_stats(f.coeffs, f.prosody, f.spectral)
+
+
+def _spectral(samples: np.ndarray) -> np.ndarray:
+    return window_features(samples, SPEC).spectral
 
 
 @pytest.mark.parametrize(
@@ -82,18 +86,22 @@ def _stats(samples: np.ndarray, spec: FeatureSpec = SPEC) -> np.ndarray:
 def test_feature_shapes_follow_the_spec(spec: FeatureSpec):
     samples = split_windows(_noise(spec.window_seconds), spec)[0].samples
     assert _image(samples, spec).shape == (spec.n_mfcc, spec.n_frames, 3)
-    assert prosody(samples, spec).shape == (PROSODY_SIZE,)
-    assert spectral_shape(samples, spec).shape == (spectral_size(spec),)
+    features = window_features(samples, spec)
+    assert features.coeffs.shape == (spec.n_mfcc, spec.n_frames)
+    assert features.prosody.shape == (PROSODY_SIZE,)
+    assert features.spectral.shape == (spectral_size(spec),)
     stats = _stats(samples, spec)
     assert stats.shape == (stats_size(spec),) and stats.dtype == np.float32
 
 
 def test_utterance_stats_of_a_batch_match_one_by_one():
     windows = [split_windows(_noise(SPEC.window_seconds, seed), SPEC)[0].samples for seed in range(3)]
-    coeffs = np.stack([mfcc(w, SPEC) for w in windows])
-    pros = np.stack([prosody(w, SPEC) for w in windows])
-    spectral = np.stack([spectral_shape(w, SPEC) for w in windows])
-    batch = utterance_stats(coeffs, pros, spectral)
+    features = [window_features(w, SPEC) for w in windows]
+    batch = utterance_stats(
+        np.stack([f.coeffs for f in features]),
+        np.stack([f.prosody for f in features]),
+        np.stack([f.spectral for f in features]),
+    )
     assert batch.shape == (3, stats_size(SPEC))
     np.testing.assert_allclose(batch, np.stack([_stats(w) for w in windows]), rtol=1e-5, atol=1e-5)
 
@@ -120,17 +128,17 @@ def _bursts(per_second: float) -> np.ndarray:
 def test_spectral_shape_counts_onsets_per_second_and_tells_a_tone_from_noise():
     flatness = SPEC.n_mels + 2 * (CONTRAST_BANDS + 1)  # mean spectral flatness, after band spreads and contrast
     rate = flatness + 4  # onsets per active second
-    assert spectral_shape(_bursts(6.0), SPEC)[rate] > 2 * spectral_shape(_bursts(2.0), SPEC)[rate]
+    assert _spectral(_bursts(6.0))[rate] > 2 * _spectral(_bursts(2.0))[rate]
     t = np.arange(SPEC.window_samples) / SAMPLE_RATE
     voiced = sum(np.sin(2 * np.pi * 150 * k * t) / k for k in range(1, 20)).astype(np.float32)
-    assert spectral_shape(voiced, SPEC)[flatness] < 0.1 * spectral_shape(_noise(SPEC.window_seconds), SPEC)[flatness]
+    assert _spectral(voiced)[flatness] < 0.1 * _spectral(_noise(SPEC.window_seconds))[flatness]
 
 
 def test_spectral_shape_follows_the_loudness_over_the_utterance():
     t = np.arange(SPEC.window_samples) / SAMPLE_RATE
     rising = (np.linspace(0.05, 1.0, t.size) * _noise(SPEC.window_seconds)).astype(np.float32)
     slope, peak = SPEC.n_mels + 2 * (CONTRAST_BANDS + 1) + 5, SPEC.n_mels + 2 * (CONTRAST_BANDS + 1) + 6
-    shape, reverse = spectral_shape(rising, SPEC), spectral_shape(rising[::-1].copy(), SPEC)
+    shape, reverse = _spectral(rising), _spectral(rising[::-1].copy())
     assert shape[slope] > 10 > -10 > reverse[slope]  # dB over the utterance
     assert shape[peak] > 0.9 and reverse[peak] < 0.1
 

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from emotion_core.audio import load_audio
-from emotion_core.features import FeatureSpec, mfcc, mfcc_image, prosody, spectral_shape, split_windows
+from emotion_core.features import FeatureSpec, mfcc_image, split_windows, window_features
 
 from .augment import augment
 from .data import speech_clips
@@ -23,8 +23,8 @@ SPEC = FeatureSpec()
 
 
 def _features(samples: np.ndarray) -> tuple[np.ndarray, ...]:
-    coeffs = mfcc(samples, SPEC)
-    return mfcc_image(coeffs), coeffs.astype(np.float32), prosody(samples, SPEC), spectral_shape(samples, SPEC)
+    f = window_features(samples, SPEC)
+    return mfcc_image(f.coeffs), f.coeffs.astype(np.float32), f.prosody, f.spectral
 
 
 def _clip_features(args: tuple[int, str, int]) -> list[tuple[np.ndarray, ...]]:
