@@ -23,8 +23,9 @@ from .report import keep_earlier_rows, run_stamp
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-# name in the report -> held-out prediction files (one per fold) under runs/speech
-MODELS = {
+# name in the report -> held-out prediction files (one per fold) under runs/speech, and which of
+# their heads to score when not the served "probs"
+MODELS: dict[str, str | tuple[str, str]] = {
     "seed_cnn": "seed/cv_fold*.npz",
     "svm_mfcc_stats": "svm/cv_fold*.npz",
     "svm_mfcc_stats_prosody": "svm_prosody/cv_fold*.npz",
@@ -33,26 +34,33 @@ MODELS = {
     "svm_utterance_stats": "svm_stats/cv_fold*.npz",
     # The steps that led to the shipped net, on the same folds: v1 had a narrower statistics branch;
     # v2 had no spectral-shape statistics and weighted TESS like RAVDESS; v3's spectral shape had
-    # no loudness course. Earlier versions' features are gone from the code: their rows come from
-    # their own runs (kept by the report, or scored from their predictions where still on disk).
+    # no loudness course; v4 had no training-only head per branch (its image branch stayed near
+    # chance alone in screening runs). Earlier versions are gone from the code: their rows come
+    # from their own runs (kept by the report, or scored from their predictions where still on disk).
     "speech_net_v1_without_waveform_augmentation": "net_v1_noaug/cv_fold*.npz",
     "speech_net_v1": "net_v1/cv_fold*.npz",
     "speech_net_v3_stats_width_256": "net_v3_w256/cv_fold*.npz",
     "speech_net_v3_weight_decay_1e-2": "net_v3_wd/cv_fold*.npz",
     "speech_net_v3_float": "net_v3/cv_fold*.npz",
     "speech_net_v3_int8": "net_v3/int8_fold*.npz",
+    "speech_net_v4_float": "net_v4/cv_fold*.npz",
+    "speech_net_v4_int8": "net_v4/int8_fold*.npz",
+    # Each branch of the shipped net alone, through the head that trains it.
+    "speech_net_image_branch_alone": ("net/cv_fold*.npz", "image_probs"),
+    "speech_net_statistics_branch_alone": ("net/cv_fold*.npz", "stats_probs"),
     "speech_net_float": "net/cv_fold*.npz",
     "speech_net_int8": "net/int8_fold*.npz",
 }
 
 
-def load_predictions(runs: Path, pattern: str) -> dict[str, np.ndarray] | None:
-    """All folds' held-out predictions of one model, concatenated; None if it was not run."""
-    files = sorted(runs.glob(pattern))
-    if not files:
+def load_predictions(runs: Path, source: str | tuple[str, str]) -> dict[str, np.ndarray] | None:
+    """All folds' held-out predictions of one model (as "probs"), concatenated; None if not run."""
+    pattern, head = source if isinstance(source, tuple) else (source, "probs")
+    parts = [np.load(f) for f in sorted(runs.glob(pattern))]
+    if not parts or any(head not in p.files for p in parts):
         return None
-    parts = [np.load(f) for f in files]
-    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0].files}
+    columns = {"probs": head, **{k: k for k in ("clips", "label", "fold", "corpus", "male")}}
+    return {name: np.concatenate([p[key] for p in parts]) for name, key in columns.items()}
 
 
 def _accuracy(pred: np.ndarray, label: np.ndarray) -> float:
@@ -92,7 +100,7 @@ def write_report(runs: Path = Path("runs/speech"), results: Path = RESULTS) -> d
     results.mkdir(parents=True, exist_ok=True)
     path = results / "speech_metrics.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
-    predictions = {name: load_predictions(runs, pattern) for name, pattern in MODELS.items()}
+    predictions = {name: load_predictions(runs, source) for name, source in MODELS.items()}
     scored = {name: model_metrics(z) for name, z in predictions.items() if z is not None}
     report = keep_earlier_rows({"run": run_stamp(), **scored}, previous)
     report["notes"] = (

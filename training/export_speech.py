@@ -66,7 +66,8 @@ def main() -> None:
             train, test = np.flatnonzero(data.fold != k), np.flatnonzero(data.fold == k)
             path = Path(tmp) / f"cv{k}.tflite"
             path.write_bytes(to_tflite(fold_ensemble(members), representative(data, train, args.calibration, k)))
-            save_predictions(run / f"int8_fold{k}.npz", data, test, tflite_predict(str(path), held_out_inputs(data, test)))
+            probs = tflite_predict(str(path), held_out_inputs(data, test))
+            save_predictions(run / f"int8_fold{k}.npz", data, test, probs=probs)
             print(f"fold {k}: int8 scored", flush=True)
     report = write_report(run.parent)
 

@@ -19,8 +19,8 @@ def seed_cnn(n_mfcc: int, n_frames: int) -> keras.Model:
     x = layers.Dense(64, activation="relu")(x)
     x = layers.Dropout(0.2)(x)
     x = layers.Dense(32, activation="relu")(x)
-    out = layers.Dense(len(LABELS), activation="softmax")(x)
-    return keras.Model(inp, out, name="seed_cnn")
+    out = layers.Dense(len(LABELS), activation="softmax", name="probs")(x)
+    return keras.Model(inp, {"probs": out}, name="seed_cnn")
 
 
 def _conv1d_branch(image, widths: tuple[int, ...]):
@@ -44,22 +44,30 @@ def speech_net(n_mfcc: int, n_frames: int, n_stats: int, stats_width: int) -> ke
     Global pooling replaces the seed's flatten: thousands of weights at the head instead of
     millions, which is what let the seed memorise voices. The statistics branch carries the
     spectral envelope, pitch/energy and voice-quality cues that the per-window normalised image
-    does not; it is the wider of the two because, measured alone, the statistics carry most of
-    the signal (`stats_width` 192 fits five members in 1 MiB; 256 measured no better).
+    does not (`stats_width` 192 fits five members in 1 MiB; 256 measured no better).
+
+    Outputs "probs" (the joint head, the only one exported) and, for training only, a head on each
+    branch alone. Without its own head, and with dropout between it and the joint head, the image
+    branch stayed near chance alone in screening runs and the net leant on the statistics; with
+    it, each branch learns on its own (their heads are scored in speech_metrics.json) and the
+    joint head gained on every fold.
     """
     image = keras.Input((n_mfcc, n_frames, 3), name="mfcc_image")
     stats = keras.Input((n_stats,), name="stats")
     x = _conv1d_branch(image, (64, 64, 96))
-    x = layers.Dropout(0.5, name="image_dropout")(x)
-    x = layers.Dense(32, activation="relu", name="image_dense")(x)
+    x = layers.Dropout(0.3, name="image_dropout")(x)
+    x = layers.Dense(64, activation="relu", name="image_dense")(x)
     s = layers.Dropout(0.2, name="stats_dropout")(stats)
     s = layers.Dense(stats_width, activation="relu", name="stats_dense1")(s)
     s = layers.Dropout(0.5, name="stats_dropout1")(s)
     s = layers.Dense(128, activation="relu", name="stats_dense2")(s)
-    x = layers.Concatenate(name="joint")([x, s])
-    x = layers.Dropout(0.5, name="joint_dropout")(x)
-    out = layers.Dense(len(LABELS), activation="softmax", name="probs")(x)
-    return keras.Model([image, stats], out, name="speech_net")
+    joint = layers.Dropout(0.5, name="joint_dropout")(layers.Concatenate(name="joint")([x, s]))
+    s = layers.Dropout(0.5, name="stats_head_dropout")(s)
+    return keras.Model([image, stats], {
+        "probs": layers.Dense(len(LABELS), activation="softmax", name="probs")(joint),
+        "image_probs": layers.Dense(len(LABELS), activation="softmax", name="image_probs")(x),
+        "stats_probs": layers.Dense(len(LABELS), activation="softmax", name="stats_probs")(s),
+    }, name="speech_net")
 
 
 def fold_ensemble(members: list[keras.Model]) -> keras.Model:
@@ -70,7 +78,9 @@ def fold_ensemble(members: list[keras.Model]) -> keras.Model:
     """
     image = keras.Input(members[0].inputs[0].shape[1:], name="mfcc_image")
     stats = keras.Input(members[0].inputs[1].shape[1:], name="stats")
-    renamed = [keras.Model(m.inputs, m.outputs[0], name=f"member{i}") for i, m in enumerate(members)]
+    renamed = [
+        keras.Model(m.inputs, m.get_layer("probs").output, name=f"member{i}") for i, m in enumerate(members)
+    ]
     outs = [m([image, stats]) for m in renamed]
     probs = layers.Average(name="probs")(outs)
     stacked = layers.Concatenate(axis=1, name="members")([layers.Reshape((1, len(LABELS)))(o) for o in outs])

@@ -58,7 +58,7 @@ def main() -> None:
             clf.fit(x[train], data.label[train])
             probs = np.zeros((test.size, len(LABELS)), dtype=np.float32)
             probs[:, clf.classes_] = clf.predict_proba(x[test])
-            save_predictions(out / f"cv_fold{fold}.npz", data, test, probs)
+            save_predictions(out / f"cv_fold{fold}.npz", data, test, probs=probs)
             acc = (probs.argmax(1) == data.label[test])[data.corpus[test] == "ravdess"].mean()
             print(f"{name} fold {fold}: RAVDESS held-out accuracy {acc:.3f}", flush=True)
 

@@ -2,6 +2,7 @@
 
     python -m training.train_speech --stage cv        # score our net on every held-out fold
     python -m training.train_speech --stage release   # the 5 members of the shipped model
+    python -m training.train_speech --stage score     # re-score the saved "cv" models (no training)
     python -m training.train_speech --model seed --name seed --seeds 1 --epochs 12 --clean-prob 1.0 --label-smoothing 0
 
 "cv", fold k: `seeds` models trained on the other folds' RAVDESS actors and TESS words, for a
@@ -9,8 +10,8 @@ fixed number of epochs with a cosine schedule to zero (no early stopping, so not
 steers training or model choice); their average is scored on fold k's actors and words.
 "release", member k: one model trained on all folds but k; the shipped model averages them, and
 member k can still be checked on fold k's actors, which it never heard.
-Writes runs/speech/<name>/cv_fold<k>.npz (held-out probabilities), cv<k>_seed<s>.keras and
-release<k>.keras.
+Writes runs/speech/<name>/cv_fold<k>.npz (held-out probabilities of every head), cv<k>_seed<s>.keras
+and release<k>.keras.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ class Config:
     stats_width: int = 192  # units of the statistics branch's first layer
     folds: str = "0,1,2,3,4"
     seeds: int = 3  # "cv": models per fold, differing only in their seed, averaged
-    stage: str = "cv"  # "cv": score each fold; "release": the members of the shipped model
+    # "cv": train and score each fold; "score": re-score the saved "cv" models; "release": the
+    # members of the shipped model
+    stage: str = "cv"
     name: str = "net"  # run folder under `out`
     seed: int = 0
     cache: str = "cache/speech_features.npz"
@@ -127,12 +130,13 @@ def train_model(data: SpeechData, held_out: int, cfg: Config, seed: int) -> kera
     keras.utils.set_random_seed(seed)
     train = np.flatnonzero((data.fold != held_out) & ((data.corpus == "ravdess") | cfg.use_tess))
     model = build(cfg, data)
+    heads = list(model.output)  # "probs" and, for speech_net, one training-only head per branch
     steps = cfg.epochs * int(np.ceil(train.size / cfg.batch_size))
     model.compile(
         optimizer=keras.optimizers.AdamW(
             keras.optimizers.schedules.CosineDecay(cfg.lr, steps), weight_decay=cfg.weight_decay
         ),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+        loss={h: keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing) for h in heads},
     )
     n_versions = data.image.shape[1]
     weights = np.where(data.corpus[train] == "tess", cfg.tess_weight, 1.0).astype(np.float32)
@@ -149,22 +153,31 @@ def train_model(data: SpeechData, held_out: int, cfg: Config, seed: int) -> kera
         if cfg.mixup > 0:
             inputs, targets = mixup(inputs, targets, cfg.mixup, rng)
         loss = model.fit(
-            inputs, targets, sample_weight=weights, batch_size=cfg.batch_size, epochs=1, verbose=0
+            inputs, dict.fromkeys(heads, targets), sample_weight=weights, batch_size=cfg.batch_size, epochs=1,
+            verbose=0,
         ).history["loss"][-1]
         print(f"  fold {held_out} seed {seed} epoch {epoch + 1}/{cfg.epochs} loss {loss:.4f} "
               f"({time.time() - t0:.0f}s)", flush=True)
     return model
 
 
-def predict(model: keras.Model, data: SpeechData, clips: np.ndarray, cfg: Config) -> np.ndarray:
+def score_fold(out: Path, data: SpeechData, fold: int, cfg: Config) -> float:
+    """Average fold k's saved seed models on fold k's clips; write every head's held-out
+    probabilities (the served "probs" and each branch's training-only head) and return the
+    served head's RAVDESS accuracy."""
+    members = [keras.saving.load_model(p) for p in sorted(out.glob(f"cv{fold}_seed*.keras"))]
+    clips = np.flatnonzero(data.fold == fold)
     inputs = data.inputs(cfg.model, clips, np.zeros(clips.size, dtype=int))
-    return model.predict(inputs, batch_size=256, verbose=0)
+    outputs = [m.predict(inputs, batch_size=256, verbose=0) for m in members]
+    heads = {h: np.mean([o[h] for o in outputs], axis=0) for h in outputs[0]}
+    save_predictions(out / f"cv_fold{fold}.npz", data, clips, **heads)
+    return float((heads["probs"].argmax(1) == data.label[clips])[data.corpus[clips] == "ravdess"].mean())
 
 
-def save_predictions(path: Path, data: SpeechData, clips: np.ndarray, probs: np.ndarray) -> None:
-    """Held-out probabilities of one fold, with what evaluation needs to slice them."""
-    np.savez(path, clips=clips, probs=probs, label=data.label[clips], fold=data.fold[clips],
-             corpus=data.corpus[clips], male=data.male[clips])
+def save_predictions(path: Path, data: SpeechData, clips: np.ndarray, **heads: np.ndarray) -> None:
+    """Held-out probabilities of one fold (at least "probs"), with what evaluation needs to slice them."""
+    np.savez(path, clips=clips, label=data.label[clips], fold=data.fold[clips],
+             corpus=data.corpus[clips], male=data.male[clips], **heads)
 
 
 def main() -> None:
@@ -176,22 +189,21 @@ def main() -> None:
     data = SpeechData(cfg.cache)
     out = Path(cfg.out) / cfg.name
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
-    (out / "stats_norm.json").write_text(
-        json.dumps({"mean": data.stats_mean.tolist(), "std": data.stats_std.tolist()})
-    )
+    if cfg.stage != "score":  # scoring keeps the record of the run that trained the models
+        (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+        (out / "stats_norm.json").write_text(
+            json.dumps({"mean": data.stats_mean.tolist(), "std": data.stats_std.tolist()})
+        )
     for fold in (int(f) for f in cfg.folds.split(",")):
         if cfg.stage == "release":
             train_model(data, fold, cfg, cfg.seed * 100 + fold).save(out / f"release{fold}.keras")
             continue
-        members = [train_model(data, fold, cfg, cfg.seed * 100 + fold * 10 + s) for s in range(cfg.seeds)]
-        for s, m in enumerate(members):
-            m.save(out / f"cv{fold}_seed{s}.keras")
-        clips = np.flatnonzero(data.fold == fold)
-        probs = np.mean([predict(m, data, clips, cfg) for m in members], axis=0)
-        save_predictions(out / f"cv_fold{fold}.npz", data, clips, probs)
-        acc = (probs.argmax(1) == data.label[clips])[data.corpus[clips] == "ravdess"].mean()
-        print(f"fold {fold}: RAVDESS held-out accuracy {acc:.3f} ({len(members)} model(s))", flush=True)
+        if cfg.stage == "cv":
+            for s in range(cfg.seeds):
+                model = train_model(data, fold, cfg, cfg.seed * 100 + fold * 10 + s)
+                model.save(out / f"cv{fold}_seed{s}.keras")
+        acc = score_fold(out, data, fold, cfg)
+        print(f"fold {fold}: RAVDESS held-out accuracy {acc:.3f}", flush=True)
     print(f"wrote {out}")
 
 
