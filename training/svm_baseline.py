@@ -17,7 +17,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from emotion_core.features import mfcc_statistics
 from emotion_core.labels import LABELS
 
 from .train_speech import SpeechData, save_predictions
@@ -38,7 +37,7 @@ def inputs(data: SpeechData) -> dict[str, np.ndarray]:
     return {
         "svm": baseline_features(data, with_prosody=False),
         "svm_prosody": baseline_features(data, with_prosody=True),
-        "svm_stats_nospectral": np.concatenate([mfcc_statistics(data.mfcc[:, 0]), data.prosody[:, 0]], axis=1),
+        "svm_stats_nospectral": data.stats[:, 0, : -data.spectral.shape[-1]],  # the spectral shape comes last
         "svm_stats": data.stats[:, 0],
     }
 
