@@ -166,6 +166,8 @@ def score_fold(out: Path, data: SpeechData, fold: int, cfg: Config) -> float:
     probabilities (the served "probs" and each branch's training-only head) and return the
     served head's RAVDESS accuracy."""
     members = [keras.saving.load_model(p) for p in sorted(out.glob(f"cv{fold}_seed*.keras"))]
+    if not members:
+        raise SystemExit(f"no saved models of fold {fold} under {out} (run --stage cv first)")
     clips = np.flatnonzero(data.fold == fold)
     inputs = data.inputs(cfg.model, clips, np.zeros(clips.size, dtype=int))
     outputs = [m.predict(inputs, batch_size=256, verbose=0) for m in members]
@@ -186,10 +188,12 @@ def main() -> None:
         kind = (lambda s: s.lower() in ("1", "true", "yes")) if isinstance(value, bool) else type(value)
         parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=value)
     cfg = Config(**vars(parser.parse_args()))
+    if cfg.stage not in ("cv", "score", "release"):
+        parser.error(f"--stage must be cv, score or release, not {cfg.stage!r}")
     data = SpeechData(cfg.cache)
     out = Path(cfg.out) / cfg.name
-    out.mkdir(parents=True, exist_ok=True)
     if cfg.stage != "score":  # scoring keeps the record of the run that trained the models
+        out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
         (out / "stats_norm.json").write_text(
             json.dumps({"mean": data.stats_mean.tolist(), "std": data.stats_std.tolist()})
