@@ -22,8 +22,9 @@ sys.path.insert(0, str(ROOT))
 from emotion_core import Analyzer  # noqa: E402
 from emotion_core.face_crop import crop, square_box, to_gray  # noqa: E402
 
-from bench.common import machine, model_file, now, parser, save, time_stages  # noqa: E402
+from bench.common import machine, model_file, parser, save, time_stages  # noqa: E402
 from training.fer_baseline import FerModel, fer_model_file  # noqa: E402
+from training.report import run_stamp  # noqa: E402
 
 
 def webcam_frame() -> np.ndarray:
@@ -63,7 +64,7 @@ def bench(runs: int, warmup: int) -> dict:
             "views the manifest names (zooms, rotations, mirror images)"
         ),
         "machine": machine(),
-        "date": now(),
+        "date": run_stamp(),
     }
 
 

@@ -24,7 +24,8 @@ from emotion_core.audio import SAMPLE_RATE, load_audio  # noqa: E402
 from emotion_core.features import split_windows  # noqa: E402
 from emotion_core.runtime import TFLiteModel  # noqa: E402
 
-from bench.common import machine, model_file, now, parser, save, time_stages  # noqa: E402
+from bench.common import machine, model_file, parser, save, time_stages  # noqa: E402
+from training.report import run_stamp  # noqa: E402
 
 CLIP = ROOT.parent / "shared/data/ravdess/Actor_01/03-01-05-02-01-01-01.flac"
 CLIP_SECONDS = 3.0
@@ -73,7 +74,7 @@ def bench(wav: Path, runs: int, warmup: int, float_model: Path | None) -> dict:
         "stages": {**timings, "inference_float": timings.get("inference_float")},
         "models": models,
         "machine": machine(),
-        "date": now(),
+        "date": run_stamp(),
     }
 
 

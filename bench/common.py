@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import gzip
 import hashlib
 import json
@@ -57,10 +56,6 @@ def machine() -> dict:
         "python": platform.python_version(),
         "ai_edge_litert": version("ai-edge-litert"),
     }
-
-
-def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def print_table(report: dict) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 
 def run_stamp() -> str:
+    """Now, in UTC to the second: the "run" of a metrics report and the "date" of a benchmark."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
