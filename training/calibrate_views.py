@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emotion_core.face_crop import Views, face_input, resize_face, warp
+from emotion_core.face_crop import Views, resize_face, view_inputs
 from emotion_core.model_set import DEFAULT_DIR, MANIFEST
 from emotion_core.runtime import TFLiteModel
 
@@ -34,11 +34,12 @@ WARP_SETS = {
 
 
 def view_probs(model: TFLiteModel, faces: list[np.ndarray], sigma: float) -> dict[tuple[float, float], np.ndarray]:
-    """Every distinct warp's probabilities (n, 2 for plain and mirrored, classes), computed once."""
+    """Every distinct warp's probabilities (2 for plain and mirrored, n, classes), computed once,
+    through the views code serving runs."""
     out = {}
     for w in sorted({w for warps in WARP_SETS.values() for w in warps}):
-        x = [face_input(warp(face, *w), sigma) for face in faces]
-        out[w] = np.stack([[model(face=t)["probs"], model(face=t[:, ::-1])["probs"]] for t in x], axis=1)
+        pairs = [view_inputs(face, Views(mirror=True, smoothing=sigma, warps=(w,))) for face in faces]
+        out[w] = np.stack([[model(face=t)["probs"] for t in pair] for pair in pairs], axis=1)
     return out
 
 
