@@ -50,13 +50,13 @@ def bench(runs: int, warmup: int) -> dict:
         "fer_classification": lambda: fer.probs(face),
     }
     timings = time_stages(stages, runs, warmup)
-    info = analyzer.model_set.manifest["models"]
+    model_set = analyzer.model_set
     return {
         "frame": {"size": [640, 480], "faces": 1, "detector": "short_range", "box": list(detection.box)},
         "stages": timings,
         "models": {
-            "face_int8": model_file(analyzer.model_set.path(info["face"]["file"])),
-            "detector_short_range": model_file(analyzer.model_set.path(info["face_detector"]["short_range"])),
+            "face_int8": model_file(model_set.path(model_set.face.file)),
+            "detector_short_range": model_file(model_set.path(model_set.face_detector.short_range)),
             "fer_int8": model_file(fer_model_file()),
         },
         "notes": (

@@ -52,7 +52,7 @@ def bench(wav: Path, runs: int, warmup: int, float_model: Path | None) -> dict:
     def inference(run: Callable[[dict[str, np.ndarray]], object]) -> Callable[[], None]:
         return lambda: [run(x) for x in inputs]
 
-    int8_path = analyzer.model_set.path(analyzer.model_set.model_info("speech")["file"])
+    int8_path = analyzer.model_set.path(analyzer.model_set.speech.file)
     stages = {
         "decode": lambda: load_audio(wav),
         "features": features,

@@ -34,18 +34,18 @@ class FaceDetector:
         from mediapipe.tasks.python import BaseOptions, vision
 
         self._mp = mp
-        info = model_set.model_info("face_detector")
+        entry = model_set.face_detector
         try:
             self._detectors = {
                 rng: vision.FaceDetector.create_from_options(
                     vision.FaceDetectorOptions(
-                        base_options=BaseOptions(model_asset_path=str(model_set.path(info[rng]))),
+                        base_options=BaseOptions(model_asset_path=str(model_set.path(file))),
                         min_detection_confidence=min_confidence,
                     )
                 )
-                for rng in ("short_range", "full_range")
+                for rng, file in (("short_range", entry.short_range), ("full_range", entry.full_range))
             }
-        except (KeyError, RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError) as exc:
             raise ModelSetError(f"the face detector from {model_set.source} is not usable: {exc!r}") from exc
         # MediaPipe's finaliser fails once interpreter exit has stopped its worker thread, so close
         # first, the way concurrent.futures itself hooks that moment.
@@ -83,13 +83,13 @@ class FaceModel:
     """The face CNN; the manifest says which labels it emits and which views of a crop it averages."""
 
     def __init__(self, model_set: ModelSet):
-        info = model_set.model_info("face")
+        entry = model_set.face
+        self.labels: tuple[str, ...] = entry.labels
+        self._input = entry.input.tensor
+        self.views = Views.from_manifest(entry.input)
         try:
-            self.labels: tuple[str, ...] = tuple(info["labels"])
-            self._input = info["input"]["tensor"]
-            self.views = Views.from_manifest(info["input"])
-            self._model = TFLiteModel(model_set.path(info["file"]))
-        except (KeyError, TypeError, ValueError) as exc:
+            self._model = TFLiteModel(model_set.path(entry.file))
+        except ValueError as exc:
             raise ModelSetError(f"the face model from {model_set.source} is not usable: {exc!r}") from exc
 
     def probs(self, gray_face: np.ndarray) -> np.ndarray:

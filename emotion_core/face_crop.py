@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .model_set import FaceInput
+
 FACE_SIZE = 48  # the face model's input is FACE_SIZE x FACE_SIZE x 1
 # Medians from training/results/face_crop_calibration.json, as fractions of the box size.
 MARGIN = 0.075  # widening of each side of a detector box
@@ -91,16 +93,13 @@ class Views:
     warps: tuple[tuple[float, float], ...] = ((1.0, 0.0),)
 
     @classmethod
-    def from_manifest(cls, face_input_info: dict) -> Views:
-        """The views a face model's manifest entry ("input") names; absent keys mean the plain crop."""
-        return cls(
-            mirror=bool(face_input_info.get("mirror_average", False)),
-            smoothing=float(face_input_info.get("smoothing_sigma", 0.0)),
-            warps=tuple((float(z), float(d)) for z, d in face_input_info.get("warps", [(1.0, 0.0)])),
-        )
+    def from_manifest(cls, face_input: FaceInput) -> Views:
+        """The views a face model's manifest entry names."""
+        return cls(face_input.mirror_average, face_input.smoothing_sigma, face_input.warps)
 
     def to_manifest(self) -> dict:
-        return {"mirror_average": self.mirror, "smoothing_sigma": self.smoothing, "warps": [list(w) for w in self.warps]}
+        """The FaceInput fields that name these views (FaceInput(..., **views.to_manifest()))."""
+        return {"mirror_average": self.mirror, "smoothing_sigma": self.smoothing, "warps": self.warps}
 
     @property
     def passes(self) -> int:

@@ -1,7 +1,9 @@
 """A verified folder of model files and its manifest: the only thing pipelines load models from.
 
 The embedded defaults live in emotion_core/defaults; hub/ may supply another folder of the same
-shape. Every file the manifest lists is checked against its sha256 before anything uses it.
+shape. The manifest is read into typed entries, so a field that is missing or of the wrong type
+is refused once, here, with its path; and every file an entry names must be listed with its
+sha256, which is checked before anything uses it.
 """
 
 from __future__ import annotations
@@ -9,11 +11,28 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import MISSING, dataclass, fields, is_dataclass, replace
 from pathlib import Path
+from typing import Callable, ClassVar, TypeVar, get_args, get_origin, get_type_hints
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "defaults"
 MANIFEST = "manifest.json"
+FORMAT = 1  # the manifest format this version reads and writes
+# A listed file is a plain name in the folder: no path (it could point outside) and no glob
+# characters (hub/fetch passes the names to the download as patterns).
+FILE_NAME = re.compile(r"\w[\w.-]*")
+
+JSON_NAMES = {
+    dict: "an object",
+    tuple: "an array",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+}
+
+R = TypeVar("R")
 
 
 class ModelSetError(RuntimeError):
@@ -28,32 +47,263 @@ def sha256_of(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def _at(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _parse(value: object, hint: object, where: str) -> object:
+    """`value` from JSON checked against `hint`; JSON arrays become tuples. Numbers stay as JSON
+    wrote them (an int where a float is expected is kept), so writing them back changes nothing."""
+    origin, args = get_origin(hint), get_args(hint)
+    if is_dataclass(hint):
+        return hint.from_dict(value, where)
+    if hint is object:
+        return value
+    if origin is dict and isinstance(value, dict):
+        return {k: _parse(v, args[1], _at(where, k)) for k, v in value.items()}
+    if origin is tuple and isinstance(value, list):
+        kinds = [args[0]] * len(value) if args[-1] is Ellipsis else args
+        if len(kinds) == len(value):
+            return tuple(_parse(v, kind, f"{where}[{i}]") for i, (v, kind) in enumerate(zip(value, kinds)))
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if hint in (int, str, bool) and type(value) is hint:
+        return value
+    raise ModelSetError(f"{where} is not {_json_name(hint)}: {json.dumps(value)[:40]}")
+
+
+def _json_name(hint: object) -> str:
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is tuple and args[-1] is not Ellipsis:
+        return f"an array of {len(args)}"
+    return JSON_NAMES.get(origin or hint, str(hint))
+
+
+def _plain(value: object) -> object:
+    """The JSON form of a parsed value."""
+    if isinstance(value, Record):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _read_fields(cls: type[R], data: object, where: str, special: dict[str, Callable] | None = None) -> R:
+    """An instance of the dataclass `cls` from a JSON object; `special` parses the fields it
+    names itself, as (value, where) -> field value."""
+    if not isinstance(data, dict):
+        raise ModelSetError(f"{where or 'the manifest'} is not an object")
+    names = [f.name for f in fields(cls)]
+    if unknown := [key for key in data if key not in names]:
+        raise ModelSetError(f"{where or 'the manifest'} has keys this version does not know: {unknown}")
+    hints = get_type_hints(cls)
+    values = {}
+    for f in fields(cls):
+        at = _at(where, f.name)
+        if f.name in data:
+            parse = (special or {}).get(f.name)
+            values[f.name] = parse(data[f.name], at) if parse else _parse(data[f.name], hints[f.name], at)
+        elif f.default is MISSING:
+            raise ModelSetError(f"{at} is missing")
+    return cls(**values)
+
+
+class Record:
+    """A frozen dataclass read from and written to a JSON object, keys in field order. Unknown
+    keys are refused rather than dropped, so writing one back never loses what another version wrote."""
+
+    @classmethod
+    def from_dict(cls: type[R], data: object, where: str = "") -> R:
+        """Raises ModelSetError naming the first field (by its path `where`.field) that is missing
+        or of the wrong type."""
+        return _read_fields(cls, data, where)
+
+    def to_dict(self) -> dict:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class SpeechInput(Record):
+    tensors: dict[str, tuple[int, ...]]  # input name -> shape without the batch axis
+    features: dict[str, float]  # FeatureSpec(**features): the settings the model was trained with
+    stats_mean: tuple[float, ...]  # the utterance statistics are fed as (stats - mean) / std
+    stats_std: tuple[float, ...]
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class SpeechEntry(Record):
+    task: ClassVar[str] = "speech"
+
+    file: str
+    labels: tuple[str, ...]  # of the model's outputs, in order
+    emits: tuple[str, ...]
+    architecture: str
+    member_held_out_ravdess_actors: dict[str, tuple[int, ...]]  # "members" output index -> actors
+    input: SpeechInput
+    training_data: str
+    metrics: dict[str, object]  # figures and what they were measured on, as training/ reports them
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.file,)
+
+
+@dataclass(frozen=True)
+class FaceInput(Record):
+    """The face model's input; the views serving averages default to the single plain crop."""
+
+    tensor: str
+    tensors: dict[str, tuple[int, ...]]
+    crop: str  # how a detector box becomes the input, in words
+    mirror_average: bool = False
+    smoothing_sigma: float = 0.0
+    warps: tuple[tuple[float, float], ...] = ((1.0, 0.0),)  # (zoom, degrees)
+
+
+@dataclass(frozen=True)
+class FaceEntry(Record):
+    task: ClassVar[str] = "face"
+
+    file: str
+    labels: tuple[str, ...]
+    emits: tuple[str, ...]
+    architecture: str
+    input: FaceInput
+    training_data: str
+    metrics: dict[str, object]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.file,)
+
+
+@dataclass(frozen=True)
+class DetectorEntry(Record):
+    task: ClassVar[str] = "face_detector"
+
+    file: str
+    short_range: str  # faces within ~2 m: the webcam
+    full_range: str  # smaller, farther faces: uploaded photos
+    architecture: str
+    training_data: str
+    license: str
+    provenance: str
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.file, self.short_range, self.full_range)))
+
+
+@dataclass(frozen=True)
+class FusionEntry(Record):
+    """The exponents of the log-linear pool of voice and face (emotion_core/fusion.py), fitted by
+    training/; weights, not a model file."""
+
+    task: ClassVar[str] = "fusion"
+
+    voice_weight: float
+    face_weight: float
+    source: str  # where the weights were fitted
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return ()
+
+
+ModelEntry = SpeechEntry | FaceEntry | DetectorEntry | FusionEntry
+KINDS: dict[str, type[ModelEntry]] = {
+    kind.task: kind for kind in (SpeechEntry, FaceEntry, DetectorEntry, FusionEntry)
+}
+
+
+def _models(value: object, where: str) -> dict[str, ModelEntry]:
+    """Each entry read as the kind its key names."""
+    entries = _parse(value, dict[str, object], where)
+    if unknown := [task for task in entries if task not in KINDS]:
+        raise ModelSetError(f"{where} has model kinds this version does not know: {unknown}")
+    return {task: KINDS[task].from_dict(entry, _at(where, task)) for task, entry in entries.items()}
+
+
+@dataclass(frozen=True)
+class Manifest(Record):
+    format: int
+    files: dict[str, str]  # every file of the set -> its sha256
+    models: dict[str, ModelEntry]  # task -> entry, the task naming its kind (KINDS)
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "") -> Manifest:
+        """The manifest, refused if this version cannot read it or if an entry names a file that
+        `files` does not list: that file would load unverified."""
+        manifest = _read_fields(cls, data, where, {"models": _models})
+        if manifest.format != FORMAT:
+            raise ModelSetError(f"format {manifest.format} is not the one this version reads ({FORMAT})")
+        if odd := [name for name in manifest.files if not FILE_NAME.fullmatch(name)]:
+            raise ModelSetError(f"files lists names that are not plain file names: {odd}")
+        for task, entry in manifest.models.items():
+            if unlisted := [name for name in entry.files if name not in manifest.files]:
+                raise ModelSetError(f"models.{task} names {unlisted}, which files does not list")
+        return manifest
+
+    @property
+    def fusion(self) -> FusionEntry | None:
+        return self.models.get(FusionEntry.task)
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        try:
+            return cls.from_dict(json.loads((folder / MANIFEST).read_text()))
+        except (OSError, ValueError, ModelSetError) as exc:
+            raise ModelSetError(f"no usable {MANIFEST} in {folder}: {exc}") from exc
+
+    def write(self, folder: Path) -> Manifest:
+        """Write it with fresh sha256s of every listed file and of every file an entry names; return
+        what was written. What it writes is parsed first, so nothing is written that reading would refuse."""
+        names = sorted({*self.files, *(name for entry in self.models.values() for name in entry.files)})
+        data = replace(self, files={name: sha256_of(folder / name) for name in names}).to_dict()
+        written = Manifest.from_dict(data)
+        (folder / MANIFEST).write_text(json.dumps(data, indent=2) + "\n")
+        return written
+
+
+E = TypeVar("E", SpeechEntry, FaceEntry, DetectorEntry)
+
+
 @dataclass(frozen=True)
 class ModelSet:
     folder: Path
-    manifest: dict
+    manifest: Manifest
     source: str  # "embedded", or where hub/ fetched it from (repo@revision)
 
     def path(self, name: str) -> Path:
         return self.folder / name
 
-    def model_info(self, task: str) -> dict:
-        """The manifest entry of one model ("speech", later "face")."""
+    @property
+    def speech(self) -> SpeechEntry:
+        return self._entry(SpeechEntry)
+
+    @property
+    def face(self) -> FaceEntry:
+        return self._entry(FaceEntry)
+
+    @property
+    def face_detector(self) -> DetectorEntry:
+        return self._entry(DetectorEntry)
+
+    def _entry(self, kind: type[E]) -> E:
         try:
-            return self.manifest["models"][task]
+            return self.manifest.models[kind.task]
         except KeyError:
-            raise ModelSetError(f"the model set from {self.source} has no {task!r} model") from None
+            raise ModelSetError(f"the model set from {self.source} has no {kind.task!r} model") from None
 
 
 def load_model_set(folder: str | os.PathLike = DEFAULT_DIR, source: str = "embedded") -> ModelSet:
     """Read a folder's manifest and verify every listed file; raise ModelSetError on any mismatch."""
     folder = Path(folder)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-        files = manifest["files"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelSetError(f"no usable {MANIFEST} in {folder}: {exc}") from exc
-    for name, expected in files.items():
+    manifest = Manifest.read(folder)
+    for name, expected in manifest.files.items():
         path = folder / name
         if not path.is_file():
             raise ModelSetError(f"{name} is missing from {folder}")

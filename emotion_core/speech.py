@@ -14,14 +14,14 @@ class SpeechModel:
     """The speech CNN with the exact feature settings its manifest says it was trained with."""
 
     def __init__(self, model_set: ModelSet):
-        info = model_set.model_info("speech")
+        entry = model_set.speech
+        self.labels: tuple[str, ...] = entry.labels
+        self._stats_mean = np.asarray(entry.input.stats_mean, dtype=np.float32)
+        self._stats_std = np.asarray(entry.input.stats_std, dtype=np.float32)
         try:
-            self.labels: tuple[str, ...] = tuple(info["labels"])
-            self.spec = FeatureSpec(**info["input"]["features"])
-            self._stats_mean = np.asarray(info["input"]["stats_mean"], dtype=np.float32)
-            self._stats_std = np.asarray(info["input"]["stats_std"], dtype=np.float32)
-            self._model = TFLiteModel(model_set.path(info["file"]))
-        except (KeyError, TypeError, ValueError) as exc:
+            self.spec = FeatureSpec(**entry.input.features)
+            self._model = TFLiteModel(model_set.path(entry.file))
+        except (TypeError, ValueError) as exc:
             raise ModelSetError(f"the speech model from {model_set.source} is not usable: {exc!r}") from exc
 
     def window_probs(self, samples: np.ndarray) -> np.ndarray:

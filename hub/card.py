@@ -11,6 +11,8 @@ from numbers import Real
 
 from huggingface_hub import EvalResult, ModelCardData
 
+from emotion_core.model_set import DetectorEntry, FaceEntry, FusionEntry, Manifest, SpeechEntry
+
 # The weights derive from RAVDESS, whose ShareAlike licence carries over to them.
 DEFAULT_LICENSE = "cc-by-nc-sa-4.0"
 
@@ -32,31 +34,36 @@ CORPORA = {
 }
 
 
-def _corpora(manifest: dict) -> list[str]:
+def _models(manifest: Manifest) -> dict[str, SpeechEntry | FaceEntry | DetectorEntry]:
+    """The entries with model files: the fusion entry is two weights, described apart."""
+    return {task: entry for task, entry in manifest.models.items() if not isinstance(entry, FusionEntry)}
+
+
+def _corpora(manifest: Manifest) -> list[str]:
     """The corpora some model of the set was trained on, by the names its training_data uses."""
-    texts = " ".join(m.get("training_data", "") for m in manifest["models"].values())
+    texts = " ".join(entry.training_data for entry in _models(manifest).values())
     return [name for name in CORPORA if name in texts]
 
 
-def _figures(info: dict) -> dict[str, Real]:
+def _figures(entry: SpeechEntry | FaceEntry | DetectorEntry) -> dict[str, Real]:
     """The numeric entries of a model's "metrics" (the rest, such as "source", describes them)."""
-    metrics = info.get("metrics", {})
+    metrics = {} if isinstance(entry, DetectorEntry) else entry.metrics
     return {k: v for k, v in metrics.items() if isinstance(v, Real) and not isinstance(v, bool)}
 
 
-def _metadata(manifest: dict, repo: str, license: str) -> ModelCardData:
+def _metadata(manifest: Manifest, repo: str, license: str) -> ModelCardData:
     results = [
         EvalResult(
-            task_type=TASK_TYPES.get(task, task),
+            task_type=TASK_TYPES[task],
             task_name=f"{task} emotion recognition",
             dataset_type="custom",
-            dataset_name=info.get("training_data", "unspecified"),
+            dataset_name=info.training_data,
             dataset_split="held-out folds",
             metric_type=key,
             metric_name=key.replace("_", " "),
             metric_value=value,
         )
-        for task, info in manifest["models"].items()
+        for task, info in _models(manifest).items()
         for key, value in _figures(info).items()
     ]
     return ModelCardData(
@@ -64,48 +71,58 @@ def _metadata(manifest: dict, repo: str, license: str) -> ModelCardData:
         language="en",
         datasets=_corpora(manifest),
         tags=["emotion-recognition", "tflite", "litert", "int8", "emotion-stream"]
-        + [TASK_TYPES.get(task, task) for task in manifest["models"]],
+        + [TASK_TYPES[task] for task in _models(manifest)],
         model_name=repo,
         eval_results=results or None,
     )
 
 
-def _model_section(task: str, info: dict) -> str:
-    labels = info.get("labels", [])
-    files = [info["file"], *([info["full_range"]] if "full_range" in info else [])]
+def _model_section(task: str, info: SpeechEntry | FaceEntry | DetectorEntry) -> str:
     lines = [
         f"### {task}",
         "",
-        "- File: " + ", ".join(f"`{name}`" for name in files),
-        f"- Architecture: {info.get('architecture', 'not recorded')}",
-        *([f"- Labels ({len(labels)}): {', '.join(labels)}"] if labels else []),
-        f"- Training data: {info.get('training_data', 'not recorded')}",
+        "- File: " + ", ".join(f"`{name}`" for name in info.files),
+        f"- Architecture: {info.architecture}",
     ]
-    if tensors := info.get("input", {}).get("tensors"):
-        lines.append("- Input tensors: " + ", ".join(f"`{name}` {shape}" for name, shape in tensors.items()))
-    figures = _figures(info)
-    if figures:
+    if isinstance(info, DetectorEntry):
+        return "\n".join([*lines, f"- Training data: {info.training_data}"])
+    tensors = ", ".join(f"`{name}` {list(shape)}" for name, shape in info.input.tensors.items())
+    lines += [
+        f"- Labels ({len(info.labels)}): {', '.join(info.labels)}",
+        f"- Training data: {info.training_data}",
+        f"- Input tensors: {tensors}",
+    ]
+    if figures := _figures(info):
         lines += ["", "| metric | value |", "| --- | --- |"]
         lines += [f"| {key.replace('_', ' ')} | {value:.4f} |" for key, value in figures.items()]
-        lines += ["", f"Source: {info['metrics'].get('source', 'not recorded')}."]
-        if labels:
-            lines.append(f"A uniform guess over the {len(labels)} labels scores {1 / len(labels):.4f}.")
+        lines += ["", f"Source: {info.metrics.get('source', 'not recorded')}."]
+        lines.append(f"A uniform guess over the {len(info.labels)} labels scores {1 / len(info.labels):.4f}.")
     return "\n".join(lines)
 
 
-def _body(manifest: dict, repo: str) -> str:
-    files = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in manifest["files"].items())
-    models = "\n\n".join(_model_section(task, info) for task, info in manifest["models"].items())
+def _fusion_section(fusion: FusionEntry) -> str:
+    return (
+        "### fusion\n\n"
+        "Where a recording has both, the voice and face distributions are pooled log-linearly (a "
+        f"product of experts) with exponents {fusion.voice_weight:g} (voice) and {fusion.face_weight:g} "
+        f"(face). Source: {fusion.source}."
+    )
+
+
+def _body(manifest: Manifest, repo: str) -> str:
+    files = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in manifest.files.items())
+    sections = [_model_section(task, info) for task, info in _models(manifest).items()]
+    models = "\n\n".join(sections + ([_fusion_section(manifest.fusion)] if manifest.fusion else []))
     corpora = "\n".join(
         f"- **{name}**: {CORPORA[name].citation}. Licence: {CORPORA[name].licence}."
         for name in _corpora(manifest)
     )
     third_party = ""
-    if detector := manifest["models"].get("face_detector"):
+    if detector := manifest.models.get(DetectorEntry.task):
         third_party = (
             "## Third-party files\n\n"
-            f"`{detector['short_range']}` and `{detector['full_range']}` are MediaPipe's BlazeFace face "
-            f"detectors: {detector['license']}; {detector['provenance']}. They are not covered by this "
+            f"`{detector.short_range}` and `{detector.full_range}` are MediaPipe's BlazeFace face "
+            f"detectors: {detector.license}; {detector.provenance}. They are not covered by this "
             "repo's licence.\n\n"
         )
     return f"""# emotion-stream model set
@@ -162,6 +179,6 @@ All of them are for non-commercial research use under their own licences.
 """
 
 
-def model_card(manifest: dict, repo: str, license: str = DEFAULT_LICENSE) -> str:
+def model_card(manifest: Manifest, repo: str, license: str = DEFAULT_LICENSE) -> str:
     """README.md for the model repo: YAML metadata (licence, tags, datasets, metrics) and the card."""
     return f"---\n{_metadata(manifest, repo, license).to_yaml()}\n---\n\n{_body(manifest, repo)}"

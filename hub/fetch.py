@@ -8,14 +8,14 @@ else the embedded defaults, with one log line per step that says why.
     HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE   as everywhere in huggingface_hub
 
 Only the files the manifest lists are downloaded, into the standard HF cache, and load_model_set
-verifies every one against its sha256 before anything uses it; a commit that fails is removed
-from the cache so it cannot poison later starts. Nothing from the Hub is unpickled or executed:
+verifies every one against its sha256 before anything uses it; a commit whose files fail is
+removed from the cache so it cannot poison later starts. A manifest this version cannot read is
+refused before any model file is downloaded. Nothing from the Hub is unpickled or executed:
 the manifest is JSON and the models are TFLite flatbuffers read by the LiteRT interpreter.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -33,7 +33,7 @@ from huggingface_hub.errors import (
     RevisionResolutionError,
 )
 
-from emotion_core.model_set import MANIFEST, ModelSet, ModelSetError, load_model_set
+from emotion_core.model_set import MANIFEST, Manifest, ModelSet, ModelSetError, load_model_set
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +137,9 @@ def download(config: HubConfig, check: Check) -> ModelSet:
         "token": config.token,
         "etag_timeout": config.timeout,
     }
-    manifest = json.loads(Path(hf_hub_download(filename=MANIFEST, **common)).read_text())
-    folder = snapshot_download(allow_patterns=[MANIFEST, *manifest["files"]], **common)
+    # Parsed, and refused if this version cannot read it, before any model file is downloaded.
+    manifest = Manifest.read(Path(hf_hub_download(filename=MANIFEST, **common)).parent)
+    folder = snapshot_download(allow_patterns=[MANIFEST, *manifest.files], **common)
     try:
         model_set = load_model_set(folder, source=f"{config.repo}@{commit}")
     except ModelSetError:

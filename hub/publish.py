@@ -32,7 +32,7 @@ def plan_upload(folder: Path, repo: str, license: str = DEFAULT_LICENSE) -> dict
     Only listed files go up, so stray files in the folder (caches, drafts) are never published.
     """
     model_set = load_model_set(folder, source=str(folder))
-    files: dict[str, Path | bytes] = {name: model_set.path(name) for name in model_set.manifest["files"]}
+    files: dict[str, Path | bytes] = {name: model_set.path(name) for name in model_set.manifest.files}
     files[MANIFEST] = model_set.path(MANIFEST)
     files[CARD] = model_card(model_set.manifest, repo, license).encode()
     return files

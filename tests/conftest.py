@@ -16,7 +16,7 @@ import soundfile as sf
 import soxr
 
 from emotion_core.audio import SAMPLE_RATE
-from emotion_core.model_set import ModelSet, load_model_set
+from emotion_core.model_set import ModelSet, SpeechEntry, load_model_set
 from emotion_core.runtime import TFLiteModel
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -155,14 +155,14 @@ def model_set() -> ModelSet:
 
 
 @pytest.fixture(scope="session")
-def speech_info(model_set: ModelSet) -> dict:
+def speech_info(model_set: ModelSet) -> SpeechEntry:
     """The speech model's manifest entry."""
-    return model_set.model_info("speech")
+    return model_set.speech
 
 
 @pytest.fixture(scope="session")
-def speech_tflite(model_set: ModelSet, speech_info: dict) -> TFLiteModel:
-    return TFLiteModel(model_set.path(speech_info["file"]))
+def speech_tflite(model_set: ModelSet, speech_info: SpeechEntry) -> TFLiteModel:
+    return TFLiteModel(model_set.path(speech_info.file))
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from emotion_core.audio import load_audio
 from emotion_core.features import split_windows
 from emotion_core.labels import LABELS
-from emotion_core.model_set import ModelSet
+from emotion_core.model_set import ModelSet, SpeechEntry
 from emotion_core.speech import SpeechModel
 from training.data import Clip, ravdess_clips
 
@@ -27,7 +27,7 @@ CLIPS_PER_EMOTION = 3  # per member: 8 emotions x 3 clips from the member's held
 SEED = 0
 
 
-def held_out_sample(actors_by_member: dict[str, list[int]]) -> list[tuple[int, Clip]]:
+def held_out_sample(actors_by_member: dict[str, tuple[int, ...]]) -> list[tuple[int, Clip]]:
     """(member, clip) pairs: a seeded, emotion-balanced pick of clips by actors the member never saw."""
     member_of = {actor: int(m) for m, actors in actors_by_member.items() for actor in actors}
     groups: dict[tuple[int, str], list[Clip]] = defaultdict(list)
@@ -44,9 +44,9 @@ def held_out_sample(actors_by_member: dict[str, list[int]]) -> list[tuple[int, C
 
 
 @pytest.mark.slow
-def test_members_keep_their_held_out_accuracy(model_set: ModelSet, speech_info: dict):
+def test_members_keep_their_held_out_accuracy(model_set: ModelSet, speech_info: SpeechEntry):
     speech = SpeechModel(model_set)
-    held_out = speech_info["member_held_out_ravdess_actors"]
+    held_out = speech_info.member_held_out_ravdess_actors
     sample = held_out_sample(held_out)
     assert {member for member, _ in sample} == set(range(len(held_out)))
     assert len({clip.label for _, clip in sample}) == len(LABELS)

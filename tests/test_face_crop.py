@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from emotion_core.face_crop import FACE_SIZE, Views, crop, face_input, square_box, to_gray, view_inputs, warp
+from emotion_core.model_set import FaceInput
 
 
 def test_square_box_is_widened_by_the_margin_and_lifted():
@@ -63,9 +66,11 @@ def test_views_default_to_the_single_plain_crop_and_round_trip_through_the_manif
     face = np.random.default_rng(1).integers(0, 256, (60, 60), dtype=np.uint8)
     (only,) = view_inputs(face, Views())
     assert np.array_equal(only, face_input(face))
-    assert Views.from_manifest({}) == Views()
+    plain = FaceInput.from_dict({"tensor": "face", "tensors": {"face": [48, 48, 1]}, "crop": "the box"})
+    assert Views.from_manifest(plain) == Views()
     views = Views(mirror=True, smoothing=0.6, warps=((1.0, 0.0), (1.1, 0.0), (1.0, -8.0)))
-    assert Views.from_manifest({"tensor": "face", **views.to_manifest()}) == views
+    named = FaceInput.from_dict(replace(plain, **views.to_manifest()).to_dict())
+    assert Views.from_manifest(named) == views
 
 
 def test_view_inputs_hold_every_warp_and_its_mirror_image():

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -23,9 +24,10 @@ from gradio_client import Client, handle_file
 from huggingface_hub import HfApi, ModelCard
 
 from emotion_core import Analyzer
-from emotion_core.model_set import MANIFEST, ModelSet, load_model_set, sha256_of
+from emotion_core.model_set import MANIFEST, FusionEntry, Manifest, ModelSet, load_model_set, sha256_of
 from emotion_core.speech import SpeechModel
 from hub import publish as publish_cli
+from hub.card import model_card
 from hub.fetch import resolve_model_set
 from hub.publish import CARD, plan_upload, publish
 from hub_server import TOKEN, HubServer, free_port
@@ -75,8 +77,14 @@ def _publish(hub: HubServer, folder: Path, **kwargs) -> str:
     return publish(api, REPO, plan_upload(folder, REPO), create=True, **kwargs)
 
 
+def _push(hub: HubServer, folder: Path) -> str:
+    """Every file of `folder` as one commit, past the checks publish makes (for sets it refuses)."""
+    return hub.commit(REPO, {name: (folder / name).read_bytes() for name in os.listdir(folder)})
+
+
 def _variant(source: Path, dest: Path, change: Callable[[dict], object]) -> Path:
-    """The same model files under a changed manifest (so a new commit) that still verifies."""
+    """The same model files under a manifest changed as plain JSON (so a new commit): one this
+    version reads, or one it refuses."""
     folder = Path(shutil.copytree(source, dest))
     manifest = json.loads((folder / MANIFEST).read_text())
     change(manifest)
@@ -86,11 +94,15 @@ def _variant(source: Path, dest: Path, change: Callable[[dict], object]) -> Path
 
 def _corrupt(hub: HubServer, source: Path) -> str:
     """A commit whose model file no longer matches the sha256 its manifest gives."""
-    manifest = json.loads((source / MANIFEST).read_text())
-    name = next(iter(manifest["files"]))
+    name = next(iter(Manifest.read(source).files))
     data = bytearray((source / name).read_bytes())
     data[len(data) // 2] ^= 0xFF
     return hub.commit(REPO, {MANIFEST: (source / MANIFEST).read_bytes(), name: bytes(data)})
+
+
+def _downloaded(hub: HubServer) -> set[str]:
+    """The names of the files the client downloaded."""
+    return {r.rsplit("/", 1)[1] for r in hub.requests if r.startswith("GET") and "/resolve/" in r}
 
 
 def _snapshots(env: dict[str, str]) -> set[str]:
@@ -106,12 +118,11 @@ def test_first_start_downloads_only_the_listed_files_and_verifies_them(hub, env,
     model_set = resolve_model_set(env)
     assert model_set.source == f"{REPO}@{commit}"
     assert Path(env["HF_HOME"], "hub") in model_set.folder.parents
-    manifest = json.loads((source_set / MANIFEST).read_text())
+    manifest = Manifest.read(source_set)
     assert model_set.manifest == manifest
-    for name, digest in manifest["files"].items():
+    for name, digest in manifest.files.items():
         assert sha256_of(model_set.path(name)) == digest
-    downloaded = {r.rsplit("/", 1)[1] for r in hub.requests if r.startswith("GET") and "/resolve/" in r}
-    assert downloaded == {MANIFEST, *manifest["files"]}  # the card and anything else stay on the Hub
+    assert _downloaded(hub) == {MANIFEST, *manifest.files}  # the card and anything else stay on the Hub
     assert f"{REPO}@{commit} from {hub.url}, verified" in _fetch_lines(logs)
     assert Analyzer(model_set).speech.labels  # LiteRT loads the model from the cache's snapshot
 
@@ -155,7 +166,7 @@ def test_corrupted_new_commit_falls_back_to_the_last_set_that_verified(hub, env,
 def test_file_corrupted_in_the_cache_is_downloaded_afresh_on_the_next_start(hub, env, source_set, logs):
     commit = _publish(hub, source_set)
     model_set = resolve_model_set(env)
-    name = model_set.manifest["models"]["speech"]["file"]
+    name = model_set.speech.file
     blob = model_set.path(name).resolve()
     blob.write_bytes(blob.read_bytes()[:-1])
     assert resolve_model_set(env).source == "embedded"  # rejected, and dropped from the cache
@@ -166,22 +177,46 @@ def test_file_corrupted_in_the_cache_is_downloaded_afresh_on_the_next_start(hub,
 @pytest.mark.parametrize("pin", ["commit", "tag"])
 def test_pinned_revision_is_honoured(hub, env, source_set, tmp_path, pin):
     first = _publish(hub, source_set, tag="v1")
-    second = _publish(hub, _variant(source_set, tmp_path / "v2", lambda m: m.update(note="second")))
+    note = lambda m: m["models"]["speech"]["metrics"].update(note="second")  # noqa: E731
+    second = _publish(hub, _variant(source_set, tmp_path / "v2", note))
     assert first != second
     env["EMOTION_MODEL_REVISION"] = first if pin == "commit" else "v1"
     model_set = resolve_model_set(env)
     assert model_set.source == f"{REPO}@{first}"
-    assert "note" not in model_set.manifest
+    assert "note" not in model_set.speech.metrics
     del env["EMOTION_MODEL_REVISION"]
-    assert resolve_model_set(env).manifest["note"] == "second"
+    assert resolve_model_set(env).speech.metrics["note"] == "second"
 
 
 def test_set_this_code_cannot_use_is_not_adopted(hub, env, source_set, tmp_path, logs):
-    """A republished set in a format this version does not read verifies, but fails the app's check."""
-    _publish(hub, _variant(source_set, tmp_path / "next", lambda m: m["models"]["speech"].pop("input")))
+    """A republished set whose manifest reads and verifies, but whose features this version does
+    not compute, fails the app's check."""
+    newer = lambda m: m["models"]["speech"]["input"]["features"].update(n_chroma=12)  # noqa: E731
+    _publish(hub, _variant(source_set, tmp_path / "next", newer))
     assert resolve_model_set(env, check=SpeechModel).source == "embedded"
     assert "is not usable" in _fetch_lines(logs)
     assert _snapshots(env)  # intact files stay cached; only checksum failures are purged
+
+
+def test_manifest_this_code_cannot_read_is_refused_before_any_model_is_downloaded(
+    hub, env, source_set, tmp_path, logs
+):
+    hub.create_repo(REPO)
+    _push(hub, _variant(source_set, tmp_path / "next", lambda m: m["models"]["speech"].pop("input")))
+    assert resolve_model_set(env).source == "embedded"
+    assert "models.speech.input is missing" in _fetch_lines(logs)
+    assert _downloaded(hub) == {MANIFEST}
+
+
+def test_manifest_that_lists_no_files_is_refused_before_any_model_is_downloaded(
+    hub, env, source_set, tmp_path, logs
+):
+    """Its models would otherwise be downloaded by name and load without any checksum."""
+    hub.create_repo(REPO)
+    _push(hub, _variant(source_set, tmp_path / "unlisted", lambda m: m["files"].clear()))
+    assert resolve_model_set(env).source == "embedded"
+    assert "which files does not list" in _fetch_lines(logs)
+    assert _downloaded(hub) == {MANIFEST}
 
 
 def test_unknown_revision_falls_back_with_a_clear_log_line(hub, env, source_set, logs):
@@ -204,7 +239,7 @@ def test_unknown_repo_falls_back_to_embedded_with_a_clear_log_line(hub, env, log
 
 def test_private_repo_needs_the_token(hub, env, source_set):
     hub.create_repo(REPO, private=True)
-    commit = hub.commit(REPO, {name: (source_set / name).read_bytes() for name in os.listdir(source_set)})
+    commit = _push(hub, source_set)
     assert resolve_model_set({**env, "HF_TOKEN": "hf_wrong"}).source == "embedded"
     assert resolve_model_set(env).source == f"{REPO}@{commit}"
 
@@ -250,10 +285,10 @@ def test_publish_uploads_the_listed_files_manifest_and_card_then_tags(hub, sourc
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     publish_cli.main(["--repo", REPO, "--create", "--folder", str(source_set), "--revision-tag", "v1"])
-    manifest = json.loads((source_set / MANIFEST).read_text())
+    model_set = load_model_set(source_set)
     uploaded = hub.files(REPO, "v1")
-    assert set(uploaded) == {*manifest["files"], MANIFEST, CARD}
-    for name in [*manifest["files"], MANIFEST]:
+    assert set(uploaded) == {*model_set.manifest.files, MANIFEST, CARD}
+    for name in [*model_set.manifest.files, MANIFEST]:
         assert uploaded[name] == (source_set / name).read_bytes()
     commit = hub.repos[REPO].refs["main"]
     assert f"EMOTION_MODEL_REVISION={commit}" in capsys.readouterr().out
@@ -263,8 +298,8 @@ def test_publish_uploads_the_listed_files_manifest_and_card_then_tags(hub, sourc
     figures = {r.metric_type: r.metric_value for r in card.data.eval_results}
     expected = {
         key: value
-        for info in manifest["models"].values()
-        for key, value in info.get("metrics", {}).items()
+        for entry in (model_set.speech, model_set.face)
+        for key, value in entry.metrics.items()
         if isinstance(value, (int, float))
     }
     assert figures == expected
@@ -273,12 +308,20 @@ def test_publish_uploads_the_listed_files_manifest_and_card_then_tags(hub, sourc
     assert "Apache-2.0" in card.text and "blazeface_LICENSE" in card.text
 
 
+def test_card_describes_the_fusion_weights_a_set_ships(source_set):
+    manifest = Manifest.read(source_set)
+    fusion = FusionEntry(voice_weight=1.25, face_weight=0.5, source="training/results/fusion_metrics.json")
+    card = model_card(replace(manifest, models={**manifest.models, "fusion": fusion}), REPO)
+    assert "### fusion" in card and "exponents 1.25 (voice) and 0.5 (face)" in card
+    without = {task: entry for task, entry in manifest.models.items() if task != "fusion"}
+    assert "fusion_metrics.json" in card and "### fusion" not in model_card(replace(manifest, models=without), REPO)
+
+
 def test_publish_dry_run_prints_what_it_would_upload_and_sends_nothing(hub, source_set, monkeypatch, capsys):
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     publish_cli.main(["--repo", REPO, "--dry-run", "--folder", str(source_set)])
     out = capsys.readouterr().out
-    manifest = json.loads((source_set / MANIFEST).read_text())
-    for name in [*manifest["files"], MANIFEST, CARD]:
+    for name in [*Manifest.read(source_set).files, MANIFEST, CARD]:
         assert name in out
     assert "Dry run: nothing uploaded" in out and "model-index:" in out
     assert hub.requests == []
@@ -286,7 +329,7 @@ def test_publish_dry_run_prints_what_it_would_upload_and_sends_nothing(hub, sour
 
 def test_publish_refuses_a_set_that_fails_its_checksums(hub, source_set, tmp_path, monkeypatch):
     folder = Path(shutil.copytree(source_set, tmp_path / "broken"))
-    name = next(iter(json.loads((folder / MANIFEST).read_text())["files"]))
+    name = next(iter(Manifest.read(folder).files))
     (folder / name).write_bytes(b"not a model")
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     with pytest.raises(SystemExit, match="not publishing"):

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import shutil
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +16,18 @@ import pytest
 from emotion_core.audio import SAMPLE_RATE
 from emotion_core.features import FeatureSpec, stats_size
 from emotion_core.labels import LABELS
-from emotion_core.model_set import MANIFEST, ModelSet, ModelSetError, load_model_set, sha256_of
+from emotion_core.model_set import (
+    MANIFEST,
+    FusionEntry,
+    Manifest,
+    ModelSet,
+    ModelSetError,
+    SpeechEntry,
+    load_model_set,
+    sha256_of,
+)
 from emotion_core.runtime import TFLiteModel
+from training.manifest import set_fusion, update_manifest
 
 MAX_MODEL_BYTES = 1 << 20  # the issue's "1 MB" target, read as 1 MiB
 
@@ -26,38 +40,40 @@ def folder_copy(tmp_path: Path, model_set: ModelSet) -> Path:
 def test_embedded_set_verifies_and_lists_every_file_it_ships(model_set: ModelSet):
     assert model_set.source == "embedded"
     shipped = {p.name for p in model_set.folder.iterdir() if p.is_file()}
-    assert shipped == {MANIFEST, *model_set.manifest["files"]}
+    assert shipped == {MANIFEST, *model_set.manifest.files}
 
 
 def test_each_file_hashes_to_its_manifest_entry(model_set: ModelSet):
-    for name, expected in model_set.manifest["files"].items():
+    for name, expected in model_set.manifest.files.items():
         assert hashlib.sha256(model_set.path(name).read_bytes()).hexdigest() == expected
         assert sha256_of(model_set.path(name)) == expected
 
 
-def test_speech_model_is_at_most_1_mb(model_set: ModelSet, speech_info: dict):
-    assert model_set.path(speech_info["file"]).stat().st_size <= MAX_MODEL_BYTES
+def test_speech_model_is_at_most_1_mb(model_set: ModelSet, speech_info: SpeechEntry):
+    assert model_set.path(speech_info.file).stat().st_size <= MAX_MODEL_BYTES
 
 
-def test_manifest_lists_the_canonical_labels_in_order(speech_info: dict):
-    assert tuple(speech_info["labels"]) == LABELS
-    assert set(speech_info["emits"]) <= set(LABELS)
+def test_manifest_lists_the_canonical_labels_in_order(speech_info: SpeechEntry):
+    assert speech_info.labels == LABELS
+    assert set(speech_info.emits) <= set(LABELS)
 
 
-def test_manifest_tensors_match_the_feature_spec(speech_info: dict):
-    model_input = speech_info["input"]
-    spec = FeatureSpec(**model_input["features"])
-    assert model_input["sample_rate"] == SAMPLE_RATE
-    assert model_input["tensors"] == {
-        "mfcc_image": [spec.n_mfcc, spec.n_frames, 3],
-        "stats": [stats_size(spec)],
+def test_manifest_tensors_match_the_feature_spec(speech_info: SpeechEntry):
+    model_input = speech_info.input
+    spec = FeatureSpec(**model_input.features)
+    assert model_input.sample_rate == SAMPLE_RATE
+    assert model_input.tensors == {
+        "mfcc_image": (spec.n_mfcc, spec.n_frames, 3),
+        "stats": (stats_size(spec),),
     }
-    assert len(model_input["stats_mean"]) == len(model_input["stats_std"]) == stats_size(spec)
-    assert min(model_input["stats_std"]) > 0
+    assert len(model_input.stats_mean) == len(model_input.stats_std) == stats_size(spec)
+    assert min(model_input.stats_std) > 0
 
 
-def test_tflite_is_full_integer_with_the_manifest_shapes(speech_info: dict, speech_tflite: TFLiteModel):
-    tensors = speech_info["input"]["tensors"]
+def test_tflite_is_full_integer_with_the_manifest_shapes(
+    speech_info: SpeechEntry, speech_tflite: TFLiteModel
+):
+    tensors = speech_info.input.tensors
     inputs = speech_tflite.input_details
     assert {name: list(d["shape"]) for name, d in inputs.items()} == {
         name: [1, *shape] for name, shape in tensors.items()
@@ -66,10 +82,10 @@ def test_tflite_is_full_integer_with_the_manifest_shapes(speech_info: dict, spee
     assert all(d["dtype"] == np.int8 for d in details)
 
 
-def test_outputs_are_the_members_and_their_average(speech_info: dict, speech_tflite: TFLiteModel):
-    n_members = len(speech_info["member_held_out_ravdess_actors"])
+def test_outputs_are_the_members_and_their_average(speech_info: SpeechEntry, speech_tflite: TFLiteModel):
+    n_members = len(speech_info.member_held_out_ravdess_actors)
     rng = np.random.default_rng(0)
-    inputs = {name: rng.standard_normal(shape) for name, shape in speech_info["input"]["tensors"].items()}
+    inputs = {name: rng.standard_normal(shape) for name, shape in speech_info.input.tensors.items()}
     out = speech_tflite(**inputs)
     assert out["probs"].shape == (len(LABELS),)
     assert out["members"].shape == (n_members, len(LABELS))
@@ -77,16 +93,16 @@ def test_outputs_are_the_members_and_their_average(speech_info: dict, speech_tfl
     np.testing.assert_allclose(out["probs"], out["members"].mean(axis=0), atol=2 / 256)
 
 
-def test_members_hold_out_disjoint_ravdess_actors(speech_info: dict):
-    held_out = speech_info["member_held_out_ravdess_actors"]
+def test_members_hold_out_disjoint_ravdess_actors(speech_info: SpeechEntry):
+    held_out = speech_info.member_held_out_ravdess_actors
     assert sorted(held_out) == [str(i) for i in range(len(held_out))]
     actors = [a for group in held_out.values() for a in group]
     assert all(group for group in held_out.values())
     assert len(actors) == len(set(actors)) and set(actors) <= set(range(1, 21))
 
 
-def test_a_flipped_byte_fails_the_checksum(folder_copy: Path, speech_info: dict):
-    path = folder_copy / speech_info["file"]
+def test_a_flipped_byte_fails_the_checksum(folder_copy: Path, speech_info: SpeechEntry):
+    path = folder_copy / speech_info.file
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
@@ -94,8 +110,8 @@ def test_a_flipped_byte_fails_the_checksum(folder_copy: Path, speech_info: dict)
         load_model_set(folder_copy)
 
 
-def test_a_missing_file_is_reported(folder_copy: Path, speech_info: dict):
-    (folder_copy / speech_info["file"]).unlink()
+def test_a_missing_file_is_reported(folder_copy: Path, speech_info: SpeechEntry):
+    (folder_copy / speech_info.file).unlink()
     with pytest.raises(ModelSetError, match="is missing"):
         load_model_set(folder_copy)
 
@@ -110,20 +126,107 @@ MAX_FACE_MODEL_BYTES = 3 * 1024 * 1024  # the issue's "3 MB"
 
 
 def test_face_detectors_ship_with_their_licence_and_provenance(model_set: ModelSet):
-    detector = model_set.model_info("face_detector")
-    files = model_set.manifest["files"]
-    assert {detector["short_range"], detector["full_range"], "blazeface_LICENSE", "blazeface_README.md"} <= set(files)
+    detector = model_set.face_detector
+    files = model_set.manifest.files
+    assert {*detector.files, "blazeface_LICENSE", "blazeface_README.md"} <= set(files)
     assert "Apache License" in model_set.path("blazeface_LICENSE").read_text()
-    assert files[detector["short_range"]] == "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
-    assert files[detector["full_range"]] == "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1"
+    assert files[detector.short_range] == "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
+    assert files[detector.full_range] == "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1"
 
 
 def test_face_model_is_small_full_integer_and_emits_no_calm(model_set: ModelSet):
-    info = model_set.model_info("face")
-    assert model_set.path(info["file"]).stat().st_size <= MAX_FACE_MODEL_BYTES
-    assert info["labels"] == info["emits"] == [label for label in LABELS if label != "calm"]
-    model = TFLiteModel(model_set.path(info["file"]))
+    info = model_set.face
+    assert model_set.path(info.file).stat().st_size <= MAX_FACE_MODEL_BYTES
+    assert info.labels == info.emits == tuple(label for label in LABELS if label != "calm")
+    model = TFLiteModel(model_set.path(info.file))
     assert {name: list(d["shape"]) for name, d in model.input_details.items()} == {
-        name: [1, *shape] for name, shape in info["input"]["tensors"].items()
+        name: [1, *shape] for name, shape in info.input.tensors.items()
     }
     assert all(d["dtype"] == np.int8 for d in [*model.input_details.values(), *model.output_details.values()])
+
+
+# The typed manifest.
+
+
+def _edited(folder: Path, change: Callable[[dict], object]) -> Path:
+    """`folder` with its manifest.json changed as plain JSON, every file left as it is."""
+    data = json.loads((folder / MANIFEST).read_text())
+    change(data)
+    (folder / MANIFEST).write_text(json.dumps(data, indent=2) + "\n")
+    return folder
+
+
+def test_reading_and_writing_the_manifest_changes_no_byte(folder_copy: Path, model_set: ModelSet):
+    original = (folder_copy / MANIFEST).read_bytes()
+    assert Manifest.from_dict(json.loads(original)).to_dict() == json.loads(original)
+    assert Manifest.read(folder_copy).write(folder_copy) == model_set.manifest
+    assert (folder_copy / MANIFEST).read_bytes() == original
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda m: m["models"]["speech"]["input"].pop("stats_std"), "models.speech.input.stats_std is missing"),
+    (lambda m: m["models"]["speech"]["labels"].append(3), "models.speech.labels[8] is not a string: 3"),
+    (lambda m: m["models"]["face"]["input"]["warps"].append([1.0]),
+     "models.face.input.warps[5] is not an array of 2"),
+    (lambda m: m["models"]["face"].update(metrics=[]), "models.face.metrics is not an object"),
+    (lambda m: m["models"]["face_detector"].update(notes="x"),
+     "models.face_detector has keys this version does not know: ['notes']"),
+    (lambda m: m["models"].update(gait={}), "models has model kinds this version does not know: ['gait']"),
+    (lambda m: m["models"].update(fusion={"voice_weight": 1, "face_weight": "1", "source": "x"}),
+     'models.fusion.face_weight is not a number: "1"'),
+    (lambda m: m.update(format=2), "format 2 is not the one this version reads (1)"),
+])
+def test_a_manifest_this_version_cannot_read_is_refused_naming_the_field(folder_copy: Path, change, message):
+    with pytest.raises(ModelSetError, match=re.escape(f"no usable {MANIFEST} in {folder_copy}: {message}")):
+        load_model_set(_edited(folder_copy, change))
+
+
+def test_a_manifest_that_lists_no_files_is_refused(folder_copy: Path):
+    """Such a manifest once 'verified', and the models it names then loaded unchecked."""
+    with pytest.raises(ModelSetError, match=re.escape("models.speech names ['speech_int8.tflite'], which")):
+        load_model_set(_edited(folder_copy, lambda m: m["files"].clear()))
+
+
+def test_a_model_file_left_out_of_the_listing_is_refused(folder_copy: Path, model_set: ModelSet):
+    name = model_set.face_detector.full_range
+    with pytest.raises(ModelSetError, match=re.escape(f"models.face_detector names ['{name}'], which files")):
+        load_model_set(_edited(folder_copy, lambda m: m["files"].pop(name)))
+
+
+@pytest.mark.parametrize("name", ["../speech_int8.tflite", "/etc/hostname", "*.tflite", ".hidden"])
+def test_a_listed_name_that_is_a_path_or_a_pattern_is_refused(folder_copy: Path, name: str):
+    with pytest.raises(ModelSetError, match="not plain file names"):
+        load_model_set(_edited(folder_copy, lambda m: m["files"].update({name: "0" * 64})))
+
+
+def test_a_set_without_a_model_says_so_when_asked_for_it(folder_copy: Path):
+    model_set = load_model_set(_edited(folder_copy, lambda m: m["models"].pop("face")))
+    assert model_set.speech.file
+    with pytest.raises(ModelSetError, match="has no 'face' model"):
+        model_set.face
+
+
+def test_set_fusion_adds_its_entry_and_keeps_the_rest(folder_copy: Path, model_set: ModelSet):
+    fusion = FusionEntry(voice_weight=1.3, face_weight=0.7, source="training/results/fusion_metrics.json")
+    assert model_set.manifest.fusion != fusion
+    set_fusion(folder_copy, fusion)
+    manifest = load_model_set(folder_copy).manifest
+    assert manifest.fusion == fusion
+    others = {task: entry for task, entry in manifest.models.items() if task != "fusion"}
+    assert others == {task: entry for task, entry in model_set.manifest.models.items() if task != "fusion"}
+    assert manifest.files == model_set.manifest.files
+
+
+def test_an_exporter_lists_and_hashes_the_new_file_its_entry_names(folder_copy: Path, model_set: ModelSet):
+    (folder_copy / "speech_v2.tflite").write_bytes(model_set.path(model_set.speech.file).read_bytes())
+    update_manifest(folder_copy, replace(model_set.speech, file="speech_v2.tflite"))
+    reloaded = load_model_set(folder_copy)
+    assert reloaded.speech.file == "speech_v2.tflite"
+    assert reloaded.manifest.files["speech_v2.tflite"] == model_set.manifest.files[model_set.speech.file]
+
+
+def test_nothing_is_written_that_reading_would_refuse(folder_copy: Path):
+    before = (folder_copy / MANIFEST).read_bytes()
+    with pytest.raises(ModelSetError, match="fusion.face_weight is not a number"):
+        set_fusion(folder_copy, FusionEntry(voice_weight=1.0, face_weight="heavy", source="a typo"))
+    assert (folder_copy / MANIFEST).read_bytes() == before

@@ -13,7 +13,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from emotion_core.model_set import DEFAULT_DIR
+from emotion_core.model_set import DEFAULT_DIR, DetectorEntry, Manifest
 
 from .data import DATA_ROOT
 from .manifest import update_manifest
@@ -24,18 +24,19 @@ FULL_RANGE = "face_detection_full_range_sparse.tflite"
 COPIES = {SHORT_RANGE: SHORT_RANGE, FULL_RANGE: FULL_RANGE, "LICENSE": "blazeface_LICENSE", "README.md": "blazeface_README.md"}
 
 
-def add_face_detector(folder: Path, assets: Path = ASSETS) -> dict:
+def add_face_detector(folder: Path, assets: Path = ASSETS) -> Manifest:
     for source, target in COPIES.items():
         shutil.copyfile(assets / source, folder / target)
-    info = {
-        "short_range": SHORT_RANGE,  # faces within ~2 m: the webcam
-        "full_range": FULL_RANGE,  # smaller, farther faces: uploaded photos
-        "architecture": "BlazeFace (MediaPipe), run by the MediaPipe Tasks FaceDetector",
-        "training_data": "MediaPipe's own (not trained by this project; see MediaPipe's BlazeFace model card)",
-        "license": "Apache-2.0, Copyright The MediaPipe Authors (blazeface_LICENSE)",
-        "provenance": "unchanged from the mediapipe 0.10.21 wheel, mediapipe/modules/face_detection/ (blazeface_README.md)",
-    }
-    return update_manifest(folder, "face_detector", SHORT_RANGE, info, extra_files=tuple(COPIES.values()))
+    entry = DetectorEntry(
+        file=SHORT_RANGE,
+        short_range=SHORT_RANGE,
+        full_range=FULL_RANGE,
+        architecture="BlazeFace (MediaPipe), run by the MediaPipe Tasks FaceDetector",
+        training_data="MediaPipe's own (not trained by this project; see MediaPipe's BlazeFace model card)",
+        license="Apache-2.0, Copyright The MediaPipe Authors (blazeface_LICENSE)",
+        provenance="unchanged from the mediapipe 0.10.21 wheel, mediapipe/modules/face_detection/ (blazeface_README.md)",
+    )
+    return update_manifest(folder, entry, extra_files=tuple(COPIES.values()))
 
 
 if __name__ == "__main__":

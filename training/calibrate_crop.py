@@ -18,8 +18,8 @@ import numpy as np
 from emotion_core import Analyzer
 from emotion_core.face_crop import FACE_SIZE
 
-from .evaluate_speech import RESULTS
 from .face_data import fer_images
+from .report import RESULTS
 
 SCALE = 4  # detectors want faces larger than 48 px
 

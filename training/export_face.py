@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from emotion_core.face_crop import FACE_SIZE, LIFT, MARGIN
-from emotion_core.model_set import DEFAULT_DIR
+from emotion_core.model_set import DEFAULT_DIR, FaceEntry, FaceInput
 
 from .calibrate_views import choose_views
 from .evaluate_face import SHIPPED, SHIPPED_NAME, write_report
@@ -91,31 +91,32 @@ def main() -> None:
     report = write_report({name: (path, share) for name, (path, _, _, share) in files.items()}, views)
     shipped = report[f"{SHIPPED_NAME}_served"]
     keep = members[0].get_layer("b0_conv0").filters / WIDTHS[0]
-    update_manifest(DEFAULT_DIR, "face", SHIPPED.name, {
-        "labels": list(FACE_LABELS),
-        "emits": list(FACE_LABELS),
-        "architecture": (
+    update_manifest(DEFAULT_DIR, FaceEntry(
+        file=SHIPPED.name,
+        labels=FACE_LABELS,
+        emits=FACE_LABELS,
+        architecture=(
             (f"average of {len(members)} checkpoints of a " if len(members) > 1 else "")
             + f"VGG-style CNN (4 blocks of two 3x3 conv + BN + ReLU, max pooling, dense head), trained "
             f"from scratch, structured filter pruning keeping {keep:.0%} of the filters "
             f"({sparsity:.1%} of the weights removed), fine-tuned, full-integer int8"
         ),
-        "input": {
-            "tensor": "face",
-            "tensors": {"face": [FACE_SIZE, FACE_SIZE, 1]},
-            "crop": f"detector box made square, widened by {MARGIN} and lifted by {LIFT} of its size, "
-                    "grayscale, resized, standardised per image (emotion_core/face_crop.py)",
+        input=FaceInput(
+            tensor="face",
+            tensors={"face": (FACE_SIZE, FACE_SIZE, 1)},
+            crop=f"detector box made square, widened by {MARGIN} and lifted by {LIFT} of its size, "
+                 "grayscale, resized, standardised per image (emotion_core/face_crop.py)",
             **views.to_manifest(),
-        },
-        "training_data": "FER2013 train (de-duplicated, less a 10 % validation split)",
-        "metrics": {
+        ),
+        training_data="FER2013 train (de-duplicated, less a 10 % validation split)",
+        metrics={
             "fer2013_test_accuracy": shipped["accuracy"],
             "fer2013_test_macro_recall": shipped["macro_recall"],
             "fer2013_test_macro_f1": shipped["macro_f1"],
             "sparsity": sparsity,
             "source": f"training/results/face_metrics.json ({SHIPPED_NAME}_served)",
         },
-    })
+    ))
     print(f"wrote {SHIPPED} ({SHIPPED.stat().st_size} bytes) and its manifest entry")
 
 if __name__ == "__main__":

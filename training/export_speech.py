@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from emotion_core.labels import LABELS
-from emotion_core.model_set import DEFAULT_DIR
+from emotion_core.model_set import DEFAULT_DIR, SpeechEntry, SpeechInput
 
 from .data import ravdess_fold
 from .evaluate_speech import write_report
@@ -82,32 +82,33 @@ def main() -> None:
     (run / "speech_float.tflite").write_bytes(to_tflite(ensemble))
     norm = json.loads((run / "stats_norm.json").read_text())
     ours = report["speech_net_int8"]
-    update_manifest(out, "speech", MODEL_FILE, {
-        "labels": list(LABELS),
-        "emits": list(LABELS),
-        "architecture": (
+    update_manifest(out, SpeechEntry(
+        file=MODEL_FILE,
+        labels=LABELS,
+        emits=LABELS,
+        architecture=(
             f"average of {len(members)} speech_net models (1-D CNN over MFCC+deltas and an MLP over "
             "utterance statistics), one per speaker-independent fold: member k never heard fold k's actors"
         ),
-        "member_held_out_ravdess_actors": {
-            str(i): [a for a in range(1, 21) if ravdess_fold(a) == k] for i, k in enumerate(folds)
+        member_held_out_ravdess_actors={
+            str(i): tuple(a for a in range(1, 21) if ravdess_fold(a) == k) for i, k in enumerate(folds)
         },
-        "input": {
-            "tensors": {"mfcc_image": list(data.image.shape[2:]), "stats": [data.stats.shape[-1]]},
-            "features": data.spec,
-            "stats_mean": norm["mean"],
-            "stats_std": norm["std"],
-            "sample_rate": 16000,
-        },
-        "training_data": "RAVDESS actors 1-20 (first 2.4 s) and TESS",
-        "metrics": {
+        input=SpeechInput(
+            tensors={"mfcc_image": tuple(data.image.shape[2:]), "stats": (data.stats.shape[-1],)},
+            features=data.spec,
+            stats_mean=tuple(norm["mean"]),
+            stats_std=tuple(norm["std"]),
+            sample_rate=16000,
+        ),
+        training_data="RAVDESS actors 1-20 (first 2.4 s) and TESS",
+        metrics={
             "ravdess_held_out_actors_accuracy_mean": ours["ravdess_held_out_actors"]["fold_accuracy_mean"],
             "ravdess_held_out_actors_accuracy_std": ours["ravdess_held_out_actors"]["fold_accuracy_std"],
             "ravdess_held_out_actors_macro_f1": ours["ravdess_held_out_actors"]["macro_f1"],
             "tess_held_out_words_accuracy": ours["tess_held_out_words"]["accuracy"],
             "source": "training/results/speech_metrics.json (speech_net_int8: int8 twins of the CV fold ensembles)",
         },
-    })
+    ))
     print(f"wrote {out / MODEL_FILE} ({len(model_bytes)} bytes) and its manifest entry")
 
 

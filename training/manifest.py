@@ -1,19 +1,24 @@
-"""Write a model's entry into a model folder's manifest.json, with fresh sha256s of every file."""
+"""Write a model's entry into a model folder's manifest.json, with fresh sha256s of every file.
+
+Every exporter writes through here, so the manifest is only ever written from typed entries.
+"""
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from pathlib import Path
 
-from emotion_core.model_set import MANIFEST, sha256_of
+from emotion_core.model_set import FORMAT, MANIFEST, FusionEntry, Manifest, ModelEntry
 
 
-def update_manifest(folder: Path, task: str, filename: str, info: dict, extra_files: tuple[str, ...] = ()) -> dict:
-    """Replace `task`'s entry and re-hash every listed file, keeping the other tasks' entries."""
-    path = folder / MANIFEST
-    manifest = json.loads(path.read_text()) if path.exists() else {"format": 1, "files": {}, "models": {}}
-    manifest["models"][task] = {"file": filename, **info}
-    names = set(manifest["files"]) | {filename, *extra_files}
-    manifest["files"] = {name: sha256_of(folder / name) for name in sorted(names)}
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
-    return manifest
+def update_manifest(folder: Path, entry: ModelEntry, extra_files: tuple[str, ...] = ()) -> Manifest:
+    """Replace the entry of `entry`'s task, keeping the other tasks' entries; list `extra_files`
+    too (licences, notes), and re-hash every listed file."""
+    manifest = Manifest.read(folder) if (folder / MANIFEST).exists() else Manifest(FORMAT, {}, {})
+    files = {**manifest.files, **dict.fromkeys(extra_files, "")}  # hashed by write
+    return replace(manifest, files=files, models={**manifest.models, entry.task: entry}).write(folder)
+
+
+def set_fusion(folder: Path, fusion: FusionEntry) -> Manifest:
+    """Record the voice and face weights the fusion script fitted (an entry without a model file)."""
+    return update_manifest(folder, fusion)

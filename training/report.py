@@ -1,8 +1,11 @@
-"""What the metrics reports share: when a run was, and the rows an earlier run left behind."""
+"""What the metrics reports share: where they go, when a run was, and the rows an earlier run left behind."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"  # every metrics report and figure training/ writes
 
 
 def run_stamp() -> str:
