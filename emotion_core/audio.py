@@ -13,13 +13,15 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from .errors import InputError
+
 SAMPLE_RATE = 16_000
 
 # Anything shorter carries no usable prosody: a 0.25 s blip is a click, not speech.
 MIN_SECONDS = 0.25
 
 
-class AudioError(ValueError):
+class AudioError(InputError):
     """The input cannot be turned into analysable audio; the message is safe to show a user."""
 
 
@@ -46,26 +48,47 @@ def to_mono_16k(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     return audio
 
 
+class AudioTrack:
+    """Collects decoded PyAV audio frames as 16 kHz mono float32, whatever their rate and layout.
+
+    Planar float at 16 kHz in the source's own channel layout; channels are averaged at the end,
+    exactly as for soundfile input (FFmpeg's own downmix would be 3 dB louder).
+    """
+
+    def __init__(self) -> None:
+        import av  # imported here: the fast path for wav/flac never needs FFmpeg
+
+        self._resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
+        self._chunks: list[np.ndarray] = []
+        self.samples = 0  # 16 kHz samples collected so far
+
+    def add(self, frame) -> None:
+        """One decoded av.AudioFrame; None flushes the resampler."""
+        for out in self._resampler.resample(frame):
+            chunk = out.to_ndarray()
+            self._chunks.append(chunk.mean(axis=0))
+            self.samples += chunk.shape[1]
+
+    def audio(self) -> np.ndarray:
+        self.add(None)
+        if not self._chunks:
+            raise AudioError("the audio is empty")
+        return np.concatenate(self._chunks).astype(np.float32)
+
+
 def _decode_with_av(path: str) -> np.ndarray:
-    import av  # imported here: the fast path for wav/flac never needs FFmpeg
+    import av
 
     try:
         with av.open(path) as container:
             if not container.streams.audio:
                 raise AudioError("the file has no audio track")
-            stream = container.streams.audio[0]
-            # Planar float at 16 kHz in the source's own channel layout; channels are averaged
-            # below, exactly as for soundfile input (FFmpeg's own downmix would be 3 dB louder).
-            resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
-            chunks = []
-            for frame in container.decode(stream):
-                chunks.extend(out.to_ndarray() for out in resampler.resample(frame))
-            chunks.extend(out.to_ndarray() for out in resampler.resample(None))
+            track = AudioTrack()
+            for frame in container.decode(container.streams.audio[0]):
+                track.add(frame)
+            return track.audio()
     except av.error.FFmpegError as exc:
         raise AudioError(f"not a readable audio or video file ({exc.__class__.__name__})") from exc
-    if not chunks:
-        raise AudioError("the audio is empty")
-    return np.concatenate(chunks, axis=1).mean(axis=0).astype(np.float32)
 
 
 def load_audio(path: str | os.PathLike) -> np.ndarray:

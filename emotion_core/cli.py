@@ -1,6 +1,7 @@
 """Command line: `python -m emotion_core predict [--json] [--whole-face] PATH...`.
 
-Images (any extension Pillow reads) go to the face pipeline, everything else to the speech one.
+Images (any extension Pillow reads) go to the face pipeline, files with a video stream to both
+pipelines and their fusion, everything else to the speech one.
 With --json, one JSON object per input on its own line, in input order; the evaluation harness
 reads exactly this. An unreadable input gets an "error" line, the rest still run, and the exit
 code is 1 if any input failed.
@@ -12,22 +13,9 @@ import argparse
 import json
 import sys
 
-from .analyzer import Analyzer
-from .audio import AudioError
-from .image import ImageError, is_image_file
+from .analyzer import Analyzer, input_kind
 from .model_set import ModelSetError
-
-
-def predict_one(analyzer: Analyzer, path: str, whole_face: bool = False) -> dict:
-    """One input's JSON line; any failure stays this input's error line, so the others still run."""
-    try:
-        if is_image_file(path):
-            return {"path": path, "kind": "image", **analyzer.analyze_image(path, whole=whole_face).to_dict()}
-        return {"path": path, "kind": "audio", "audio": analyzer.analyze_audio(path).to_dict()}
-    except (AudioError, ImageError) as exc:
-        return {"path": path, "error": str(exc)}
-    except Exception as exc:  # an unforeseen decoder or feature failure on one odd file
-        return {"path": path, "error": f"could not analyse this file ({type(exc).__name__}: {exc})"}
+from .report import analyze_json
 
 
 def _top3(probs: dict[str, float]) -> str:
@@ -37,19 +25,26 @@ def _top3(probs: dict[str, float]) -> str:
 def _human(line: dict) -> str:
     if "error" in line:
         return f"{line['path']}: error: {line['error']}"
+    if line["kind"] == "video":
+        fused = line["fused"]
+        reading = f"{fused['label']} ({_top3(fused['probs'])}; from {' and '.join(fused['channels'])})" if fused["probs"] else "no reading"
+        notes = "".join(f"; {note}" for note in line["notes"])
+        return f"{line['path']}: {reading}{notes}"
     if line["kind"] == "image":
         if not line["faces"]:
             return f"{line['path']}: {line['note']}"
         faces = "; ".join(f"face {i + 1} at {f['box']}: {f['label']} ({_top3(f['probs'])})" for i, f in enumerate(line["faces"]))
         return f"{line['path']}: {faces}"
     audio = line["audio"]
+    if audio["abstain"]:
+        return f"{line['path']}: {audio['abstain']} ({len(audio['windows'])} window(s))"
     return f"{line['path']}: {audio['label']} ({_top3(audio['probs'])}; {len(audio['windows'])} window(s))"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emotion_core", description="Emotion from voice and face.")
     sub = parser.add_subparsers(dest="command", required=True)
-    predict = sub.add_parser("predict", help="analyse audio files and images")
+    predict = sub.add_parser("predict", help="analyse audio files, images and videos")
     predict.add_argument("paths", nargs="+", metavar="PATH")
     predict.add_argument("--json", action="store_true", help="one JSON object per input line")
     predict.add_argument(
@@ -61,19 +56,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         analyzer = Analyzer()
         # Load now: a broken model set is one clear message, not a traceback per file.
-        images = [is_image_file(p) for p in args.paths]
-        if not all(images):
-            analyzer.speech
-        if any(images):
-            analyzer.face
-            if not args.whole_face:
-                analyzer.face_detector
+        kinds = {input_kind(p) for p in args.paths}
+        if kinds - {"image"}:
+            analyzer.speech, analyzer.vad  # noqa: B018 (cached properties)
+        if kinds - {"audio"}:
+            analyzer.face  # noqa: B018
+            if not args.whole_face or "video" in kinds:
+                analyzer.face_detector  # noqa: B018
     except ModelSetError as exc:
         print(f"error: cannot load the models: {exc}", file=sys.stderr)
         return 2
     failed = False
     for path in args.paths:
-        line = predict_one(analyzer, path, args.whole_face)
+        line = analyze_json(analyzer, path, args.whole_face)
         failed |= "error" in line
         print(json.dumps(line) if args.json else _human(line), flush=True)
     return 1 if failed else 0

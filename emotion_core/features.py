@@ -60,22 +60,24 @@ class Window:
     samples: np.ndarray
 
 
-def split_windows(audio: np.ndarray, spec: FeatureSpec) -> list[Window]:
-    """Cut a recording into overlapping fixed windows; the last one ends where the audio ends."""
+def window_bounds(n_samples: int, spec: FeatureSpec) -> list[tuple[int, int]]:
+    """(start, end) sample of each overlapping fixed window; the last one ends where the audio ends."""
     size, hop = spec.window_samples, spec.hop_samples
-    n = audio.shape[0]
-    if n <= size:
-        starts = [0]
-    else:
-        starts = list(range(0, n - size + 1, hop))
-        if starts[-1] + size < n:
-            starts.append(n - size)
+    if n_samples <= size:
+        return [(0, n_samples)]
+    starts = list(range(0, n_samples - size + 1, hop))
+    if starts[-1] + size < n_samples:
+        starts.append(n_samples - size)
+    return [(s, s + size) for s in starts]
+
+
+def split_windows(audio: np.ndarray, spec: FeatureSpec) -> list[Window]:
+    """Cut a recording into its windows (window_bounds), zero-padding one shorter than a window."""
     windows = []
-    for s in starts:
-        chunk = audio[s : s + size]
-        end = s + chunk.shape[0]
-        if chunk.shape[0] < size:
-            chunk = np.pad(chunk, (0, size - chunk.shape[0]))
+    for s, end in window_bounds(audio.shape[0], spec):
+        chunk = audio[s:end]
+        if chunk.shape[0] < spec.window_samples:
+            chunk = np.pad(chunk, (0, spec.window_samples - chunk.shape[0]))
         windows.append(Window(start=s / SAMPLE_RATE, end=end / SAMPLE_RATE, samples=chunk))
     return windows
 

@@ -11,11 +11,13 @@ import os
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .errors import InputError
+
 MIN_SIDE = 16  # below this nothing is recognisable as a face
 MAX_PIXELS = 50_000_000  # a 50 MP photo is still fine; beyond it decoding alone takes seconds
 
 
-class ImageError(ValueError):
+class ImageError(InputError):
     """The input cannot be turned into an analysable image; the message is safe to show a user."""
 
 

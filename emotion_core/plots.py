@@ -13,7 +13,11 @@ from matplotlib.figure import Figure
 
 from .audio import SAMPLE_RATE
 from .features import FeatureSpec, mfcc
-from .results import AudioResult
+from .labels import LABELS
+from .results import AudioResult, VideoResult
+
+# One colour per label in every panel, so "sad" is the same line in voice, face and fused.
+COLOURS = dict(zip(LABELS, ("#7f7f7f", "#17becf", "#ff7f0e", "#1f77b4", "#d62728", "#9467bd", "#8c564b", "#e377c2")))
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -50,20 +54,65 @@ def mfcc_figure(audio: np.ndarray, spec: FeatureSpec) -> Figure:
 
 
 def timeline_figure(result: AudioResult) -> Figure:
-    """Each label's probability per analysis window, plotted at the window's centre.
+    """Each label's probability per analysis window, plotted at the window's centre; windows
+    without speech are shaded and have no points.
 
     Meant for recordings longer than one window, where it shows how the reading changes.
     """
-    centres = [(w.start + w.end) / 2.0 for w in result.windows]
     fig = _new_figure(9.0, 3.6)
     ax = fig.add_subplot()
-    for label in result.probs:
-        ax.plot(centres, [w.probs[label] for w in result.windows], marker="o", markersize=3, label=label)
+    _plot_windows(ax, [(w.start, w.end, w.probs) for w in result.windows])
     ax.set_xlim(0.0, result.duration)
-    ax.set_ylim(0.0, 1.0)
     ax.set_title("Emotion probabilities over time (one point per analysis window)")
     ax.set_xlabel("time (s), window centre")
-    ax.set_ylabel("probability")
-    ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return fig
+
+
+def video_timeline_figure(result: VideoResult) -> Figure:
+    """Voice, face and fused readings of a video on one time axis, one panel each.
+
+    Voice and fused readings are per window (at its centre); the face reading is per sampled
+    frame (the main face). Stretches where a channel said nothing are shaded.
+    """
+    fig = _new_figure(9.0, 7.0)
+    axes = fig.subplots(3, 1, sharex=True)
+    voice = [(w.start, w.end, w.probs) for w in result.audio.windows] if result.audio else []
+    _plot_windows(axes[0], voice)
+    axes[0].set_title("Voice (per window)" if voice else "Voice: no audio track")
+    frames = [(f.t, f.faces[0].probs if f.faces else None) for f in result.frames]
+    for label in LABELS:
+        ys = [p[label] if p and label in p else np.nan for _, p in frames]
+        if any(p and label in p for _, p in frames):
+            axes[1].plot([t for t, _ in frames], ys, color=COLOURS[label], marker=".", markersize=3, label=label)
+    step = float(np.median(np.diff([t for t, _ in frames]))) if len(frames) > 1 else 0.2
+    for t, p in frames:
+        if p is None:
+            axes[1].axvspan(t - step / 2, t + step / 2, color="0.9", lw=0)
+    axes[1].set_title("Face (main face, per sampled frame; shaded: no face)")
+    _plot_windows(axes[2], [(w.start, w.end, w.probs) for w in result.fused.windows])
+    axes[2].set_title("Voice and face fused (per window)")
+    for ax in axes:
+        ax.set_ylim(0.0, 1.0)
+        ax.set_ylabel("probability")
+        ax.grid(alpha=0.3)
+    axes[0].set_xlim(0.0, max(result.duration, 1e-3))
+    axes[2].set_xlabel("time (s)")
+    handles = {h.get_label(): h for ax in axes for h in ax.get_lines()}
+    fig.legend(list(handles.values()), list(handles), loc="outside right upper", fontsize="small")
+    return fig
+
+
+def _plot_windows(ax, windows: list[tuple[float, float, dict[str, float] | None]]) -> None:
+    """Lines of each label's probability at the window centres; windows without a reading shaded."""
+    centres = [(start + end) / 2.0 for start, end, _ in windows]
+    for label in LABELS:
+        if any(p and label in p for _, _, p in windows):
+            ys = [p[label] if p else np.nan for _, _, p in windows]
+            ax.plot(centres, ys, color=COLOURS[label], marker="o", markersize=3, label=label)
+    for start, end, p in windows:
+        if p is None:
+            ax.axvspan(start, end, color="0.9", lw=0)
+    ax.set_ylim(0.0, 1.0)
+    ax.set_ylabel("probability")
+    ax.grid(alpha=0.3)

@@ -6,8 +6,9 @@ import numpy as np
 
 from .features import FeatureSpec, mfcc_image, split_windows, utterance_stats, window_features
 from .model_set import ModelSet, ModelSetError
-from .results import AudioResult, WindowResult, distribution
+from .results import AudioResult, WindowResult, distribution, mean_distribution
 from .runtime import TFLiteModel
+from .vad import holds_speech
 
 
 class SpeechModel:
@@ -38,14 +39,16 @@ class SpeechModel:
         """All of the model's outputs: "probs" (what serving uses) and "members" (per fold model)."""
         return self._model(**inputs)
 
-    def analyze(self, audio: np.ndarray) -> AudioResult:
-        """Every window's distribution, and their mean as the recording's."""
-        windows = split_windows(audio, self.spec)
-        probs = np.stack([self.window_probs(w.samples) for w in windows])
-        return AudioResult(
-            probs=distribution(self.labels, probs.mean(axis=0)),
-            windows=[
-                WindowResult(w.start, w.end, distribution(self.labels, p))
-                for w, p in zip(windows, probs)
-            ],
-        )
+    def analyze(self, audio: np.ndarray, speech_chunks: np.ndarray) -> AudioResult:
+        """Every window with speech gets a distribution, and their mean is the recording's.
+
+        `speech_chunks` is the voice-activity detector's chunk probabilities over `audio`; a window
+        without speech is not run through the model: its reading would be noise, not emotion.
+        """
+        windows = []
+        for w in split_windows(audio, self.spec):
+            speech = holds_speech(speech_chunks, w.start, w.end)
+            probs = distribution(self.labels, self.window_probs(w.samples)) if speech else None
+            windows.append(WindowResult(w.start, w.end, probs, speech))
+        overall = mean_distribution([w.probs for w in windows if w.probs is not None])
+        return AudioResult(probs=overall, windows=windows, samples=audio)

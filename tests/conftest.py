@@ -254,3 +254,77 @@ def fer_sample() -> list[tuple[Path, str]]:
     paths = sorted(FER_TEST.glob("*/*.jpg"))
     assert paths, f"test data missing: {FER_TEST}"
     return [(p, canonical(p.parent.name)) for p in paths[::8]]
+
+
+@pytest.fixture(scope="session")
+def videos(tmp_path_factory: pytest.TempPathFactory, face_images: FaceImages, clip_path: Path) -> dict[str, Path]:
+    """Name -> a 6 s 640x480 video of a real face and real speech (tests/videos.py): normal,
+    no_audio, silent_audio, no_face, face_leaves, vfr, rotated and corrupt."""
+    from videos import build_videos
+    from skimage.data import coffee
+
+    sentences = sorted(clip_path.parent.glob("03-01-0[3-6]-01-01-01-01.flac"))  # happy, sad, angry, fearful
+    return build_videos(tmp_path_factory.mktemp("videos"), face_images.astronaut, coffee(), sentences)
+
+
+# Fake camera and microphone for the browser tests (tests/test_browser.py): a real CREMA-D clip
+# (actor 1001 saying a sentence happily, 1.9 s, 480x360 at 29.97 fps with MP3 sound), looped
+# into the files Chromium's fake capture devices play. Built with PyAV: no ffmpeg binary needed.
+CREMA_CLIP = SHARED / "data/crema_d_samples/1001_DFA_HAP_XX.flv"
+FAKE_MEDIA_SECONDS = 6.0
+FAKE_VIDEO_FPS = 15
+FAKE_AUDIO_RATE = 48_000
+
+
+@dataclass(frozen=True)
+class FakeMedia:
+    """What Chromium's --use-file-for-fake-{video,audio}-capture play, each looped by the browser."""
+
+    y4m: Path  # yuv420p, the clip's native 480x360, FAKE_VIDEO_FPS
+    wav: Path  # mono FAKE_AUDIO_RATE Hz 16-bit PCM
+
+
+def _clip_frames(path: Path, fps: int) -> list[av.VideoFrame]:
+    """The clip's frames resampled to `fps` by timestamp (every other one of 29.97)."""
+    frames, next_time = [], 0.0
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            if frame.time is not None and frame.time + 1e-3 >= next_time:
+                frames.append(frame.reformat(format="yuv420p"))
+                next_time += 1 / fps
+    return frames
+
+
+def _clip_sound(path: Path, rate: int) -> np.ndarray:
+    """The clip's sound as mono int16 at `rate`."""
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+    chunks = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(audio=0):
+            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+        chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    return np.concatenate(chunks)
+
+
+@pytest.fixture(scope="session")
+def fake_media(tmp_path_factory: pytest.TempPathFactory) -> FakeMedia:
+    assert CREMA_CLIP.is_file(), f"test data missing: {CREMA_CLIP}"
+    folder = tmp_path_factory.mktemp("fake_media")
+    media = FakeMedia(folder / "face.y4m", folder / "voice.wav")
+
+    frames = _clip_frames(CREMA_CLIP, FAKE_VIDEO_FPS)
+    assert len(frames) > FAKE_VIDEO_FPS, f"{CREMA_CLIP.name}: only {len(frames)} frames"
+    with av.open(str(media.y4m), "w", format="yuv4mpegpipe") as container:
+        stream = container.add_stream("rawvideo", rate=FAKE_VIDEO_FPS)
+        stream.width, stream.height, stream.pix_fmt = frames[0].width, frames[0].height, "yuv420p"
+        for i in range(round(FAKE_MEDIA_SECONDS * FAKE_VIDEO_FPS)):
+            frame = frames[i % len(frames)]
+            frame.pts = None  # the muxer numbers them
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+    speech = _clip_sound(CREMA_CLIP, FAKE_AUDIO_RATE)
+    assert np.abs(speech).max() > 1000, f"{CREMA_CLIP.name}: silent sound track"
+    total = round(FAKE_MEDIA_SECONDS * FAKE_AUDIO_RATE)
+    sf.write(media.wav, np.resize(speech, total), FAKE_AUDIO_RATE, subtype="PCM_16")
+    return media

@@ -100,15 +100,21 @@ def test_unexpected_failure_shows_a_generic_message(client, served_app, clip_pat
 
 AUDIO_ENDPOINTS = {"/analyze_audio", "/analyze_microphone"}
 IMAGE_ENDPOINTS = {"/analyze_image", "/analyze_webcam"}
+VIDEO_ENDPOINTS = {"/analyze_video", "/analyze_recording"}
 
 
 def test_api_lists_exactly_the_analysis_endpoints(client):
+    """The live streams and the show/hide steps stay out of the API."""
     api = client.view_api(print_info=False, return_format="dict")
-    assert set(api["named_endpoints"]) == AUDIO_ENDPOINTS | IMAGE_ENDPOINTS
+    assert set(api["named_endpoints"]) == AUDIO_ENDPOINTS | IMAGE_ENDPOINTS | VIDEO_ENDPOINTS
     assert api["unnamed_endpoints"] == {}
+    returns = {
+        **dict.fromkeys(AUDIO_ENDPOINTS, ["Label", "Plot", "Plot", "Json"]),
+        **dict.fromkeys(IMAGE_ENDPOINTS, ["Image", "Label", "Json"]),
+        **dict.fromkeys(VIDEO_ENDPOINTS, ["Label", "Label", "Label", "Image", "Plot", "Plot", "Json"]),
+    }
     for name, endpoint in api["named_endpoints"].items():
-        expected = ["Label", "Plot", "Plot", "Json"] if name in AUDIO_ENDPOINTS else ["Image", "Label", "Json"]
-        assert [r["component"] for r in endpoint["returns"]] == expected
+        assert [r["component"] for r in endpoint["returns"]] == returns[name]
 
 
 # A photo goes to the full-range detector, which finds both faces; a webcam snapshot to the
@@ -132,10 +138,51 @@ def test_an_image_comes_back_boxed_with_the_main_face_and_every_face(client, sou
     assert np.abs(drawn.astype(int) - sent).max() > 100  # boxes were drawn
 
 
-def test_a_photo_without_a_face_says_so(client, face_images):
+def test_a_photo_without_a_face_says_so_and_shows_no_emotion(client, face_images):
+    """The verdict is in the result's "abstain", never passed off as a label."""
     _, label, report = client.predict(handle_file(str(face_images.files["no_face"])), api_name="/analyze_image")
-    assert report["faces"] == [] and report["note"] == "no face found"
-    assert label["label"] == "No face found"
+    assert report["faces"] == [] and report["abstain"] == "no face" and report["note"] == "no face found"
+    assert label is None or label.get("label") is None
+
+
+@pytest.mark.parametrize("api_name", sorted(VIDEO_ENDPOINTS))
+def test_a_video_returns_both_channels_fused_and_a_timeline(client, source, videos, api_name):
+    fused, voice, face, frame, mfcc, timeline, report = client.predict(handle_file(str(videos["normal"])), api_name=api_name)
+    assert report["kind"] == "video" and report["models"] == source
+    assert report["fused"]["channels"] == ["voice", "face"]
+    assert fused["label"] == report["fused"]["label"] and voice["label"] == report["audio"]["label"]
+    assert face["label"] == report["face"]["label"]
+    assert {c["label"] for c in fused["confidences"]} == {label for label in LABELS if label != "calm"}
+    assert Image.open(frame).size == (640, 480)
+    assert mfcc["type"] == "matplotlib"
+    assert timeline["visible"] is True and timeline["value"]["type"] == "matplotlib"
+
+
+def test_a_video_without_sound_says_the_face_read_alone(client, videos):
+    fused, voice, face, _, mfcc, _, report = client.predict(handle_file(str(videos["no_audio"])), api_name="/analyze_video")
+    assert report["audio"] is None and report["fused"]["channels"] == ["face"]
+    assert voice is None or voice.get("label") is None
+    assert fused["label"] == face["label"]
+    assert mfcc["visible"] is False
+
+
+@pytest.mark.parametrize(("name", "reason"), [("corrupt", "not a readable video file")])
+def test_a_bad_video_raises_a_clear_message(client, videos, name, reason):
+    with pytest.raises(AppError) as info:
+        client.predict(handle_file(str(videos[name])), api_name="/analyze_video")
+    assert reason in str(info.value) and "Traceback" not in str(info.value)
+
+
+def test_a_video_over_the_duration_cap_is_refused(client, served_app, videos, monkeypatch):
+    monkeypatch.setattr(served_app[0], "MAX_VIDEO_SECONDS", 2.0)
+    with pytest.raises(AppError, match="the limit is 2 s"):
+        client.predict(handle_file(str(videos["normal"])), api_name="/analyze_video")
+
+
+def test_a_video_over_the_size_cap_is_refused(client, served_app, videos, monkeypatch):
+    monkeypatch.setattr(served_app[0], "MAX_VIDEO_MB", 0.01)
+    with pytest.raises(AppError, match="MB; the limit is 0.01 MB"):
+        client.predict(handle_file(str(videos["normal"])), api_name="/analyze_video")
 
 
 @pytest.mark.parametrize(("kind", "reason"), [("random_bytes", "cannot read this image"), ("tiny", "too small")])

@@ -61,7 +61,7 @@ def test_several_faces_come_largest_first(analyzer, face_images):
 def test_an_image_without_a_face_gives_an_empty_list_and_a_note(analyzer, face_images, name):
     result = analyzer.analyze_image(face_images.files[name])
     assert result.faces == []
-    assert result.to_dict() == {"faces": [], "note": "no face found"}
+    assert result.to_dict() == {"faces": [], "abstain": "no face", "note": "no face found"}
 
 
 @pytest.mark.parametrize("name, message", [("tiny", "too small"), ("random_bytes", "cannot read this image")])

@@ -45,14 +45,14 @@ def test_examples_cover_view_api_and_every_endpoint(examples, served_app):
     assert set(re.findall(r'api_name="([^"]+)"', code)) == set(api["named_endpoints"])
 
 
-def test_examples_run_and_return_what_they_say(examples, served_app, clip_path, face_images):
+def test_examples_run_and_return_what_they_say(examples, served_app, clip_path, face_images, videos):
     """The blocks run in order in one namespace, as a reader would paste them one after another."""
     app, url = served_app
     namespace: dict = {}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         for code in examples:
-            files = {".wav": clip_path, ".jpg": face_images.files["jpeg"]}
+            files = {".wav": clip_path, ".jpg": face_images.files["jpeg"], ".mp4": videos["normal"]}
             exec(compile(_localised(code, url, files), str(README), "exec"), namespace)
     output = printed.getvalue()
     assert "/analyze_audio" in output and "/analyze_microphone" in output  # view_api()
@@ -68,3 +68,7 @@ def test_examples_run_and_return_what_they_say(examples, served_app, clip_path, 
     assert face_report["kind"] == "image" and len(face_report["faces"]) == 1
     face_line = re.compile(r"^(" + "|".join(LABELS) + r") \[\d+, \d+, \d+, \d+\]$", re.MULTILINE)
     assert len(face_line.findall(output)) == 1
+    video_report = namespace["video_report"]  # the webcam clip's, the same video
+    assert video_report["kind"] == "video" and video_report["fused"]["channels"] == ["voice", "face"]
+    assert f"{video_report['fused']['label']} ['voice', 'face']" in output
+    assert output.count("['voice', 'face']") >= 1 + len(video_report["fused"]["windows"])

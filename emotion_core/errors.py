@@ -1,0 +1,19 @@
+"""The one line between a user's bad input and our own failure.
+
+An InputError's message is written for the person who sent the input and is safe to show them;
+any other exception is ours, is logged, and reaches a user only as a generic message.
+"""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """The input cannot be analysed (unreadable, empty, too long, ...); the message says why."""
+
+
+INTERNAL_ERROR = "something went wrong while analysing this file; please try another one"
+
+
+def user_message(exc: BaseException) -> str:
+    """What a person may be told about a failure: the reason for bad input, nothing internal."""
+    return str(exc) if isinstance(exc, InputError) else INTERNAL_ERROR

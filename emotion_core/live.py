@@ -1,0 +1,75 @@
+"""A live reading from a webcam stream and a microphone stream that arrive separately.
+
+The two streams come in at their own pace (frames several times a second, sound in half-second
+chunks). The session keeps each channel's latest reading and the last window of sound; the
+fused reading combines whatever is fresh, and a channel that has gone quiet drops out of it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from .audio import MIN_SECONDS, SAMPLE_RATE, to_mono_16k
+from .fusion import fuse
+from .results import FaceResult
+
+STALE_SECONDS = 2.0  # a channel's reading older than this no longer counts in the fused reading
+
+
+class LiveSession:
+    """One visitor's live streams. Readings are kept per session, never shared between visitors."""
+
+    def __init__(self, analyzer, clock=time.monotonic):
+        self._analyzer = analyzer
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sound = np.zeros(0, dtype=np.float32)  # the last speech window of 16 kHz audio
+        self.voice: dict[str, float] | None = None
+        self.face: dict[str, float] | None = None
+        self._voice_at = self._face_at = None  # when each channel last spoke
+        self._heard = self._seen = False  # whether each stream has delivered anything
+
+    def add_frame(self, rgb: np.ndarray) -> list[FaceResult]:
+        """One webcam frame: its faces (short-range detector), the main one becomes the face reading."""
+        faces = self._analyzer.faces(rgb, webcam=True)
+        with self._lock:
+            self._seen = True
+            self.face = faces[0].probs if faces else None
+            self._face_at = self._clock() if faces else self._face_at
+        return faces
+
+    def add_sound(self, sample_rate: int, chunk: np.ndarray) -> dict[str, float] | None:
+        """One microphone chunk: the voice reading over the last window of sound, None while no
+        speech is in it."""
+        window = self._analyzer.speech.spec.window_samples
+        with self._lock:
+            self._heard = True
+            self._sound = np.concatenate([self._sound, to_mono_16k(chunk, sample_rate)])[-window:]
+            sound = self._sound
+        if sound.shape[0] < MIN_SECONDS * SAMPLE_RATE:
+            return None
+        voice = self._analyzer.analyze_audio((SAMPLE_RATE, sound)).probs
+        with self._lock:
+            self.voice = voice
+            self._voice_at = self._clock() if voice else self._voice_at
+        return voice
+
+    def _fresh(self, at: float | None) -> bool:
+        return at is not None and self._clock() - at <= STALE_SECONDS
+
+    def fused(self) -> tuple[dict[str, float] | None, tuple[str, ...]]:
+        """Voice and face together, from the channels that spoke in the last STALE_SECONDS."""
+        with self._lock:
+            voice = self.voice if self._fresh(self._voice_at) else None
+            face = self.face if self._fresh(self._face_at) else None
+        return fuse(voice, face, self._analyzer.fusion_weights)
+
+    def status(self) -> str:
+        """Each channel's state in words, so a silent channel is said, not hidden."""
+        with self._lock:
+            voice = ("speaking" if self._fresh(self._voice_at) else "silent: no speech in the last seconds") if self._heard else "waiting for the microphone"
+            face = ("face found" if self._fresh(self._face_at) else "no face in view") if self._seen else "waiting for the webcam"
+        return f"Voice: {voice}. Face: {face}."

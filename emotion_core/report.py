@@ -1,0 +1,46 @@
+"""The JSON form of a result, one place for the app, the API and the CLI.
+
+    {"path"?, "kind": "audio", "audio": {...}}
+    {"path"?, "kind": "image", "faces": [...], "abstain", "note"?}
+    {"path"?, "kind": "video", "audio", "face", "faces_timeline", "fused", "notes"}
+    {"path", "error": "..."}
+
+An input the user can fix (errors.InputError) gets its reason; anything else is logged here with
+its traceback and reaches the user only as a generic message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from .errors import InputError, user_message
+from .results import AudioResult, Result
+
+logger = logging.getLogger(__name__)
+
+
+def result_json(result: Result, path: str | None = None, models: str | None = None) -> dict:
+    """A result as JSON-ready data; `models` names the model set that answered (the app adds it)."""
+    line: dict = {} if path is None else {"path": path}
+    line["kind"] = result.kind
+    line.update({"audio": result.to_dict()} if isinstance(result, AudioResult) else result.to_dict())
+    if models is not None:
+        line["models"] = models
+    return line
+
+
+def error_json(path: str, exc: BaseException) -> dict:
+    """One input's failure: the reason for bad input, a generic message (and a log line) for ours."""
+    if not isinstance(exc, InputError):
+        logger.error("analysis of %s failed", path, exc_info=exc)
+    return {"path": path, "error": user_message(exc)}
+
+
+def analyze_json(analyzer, path: str | os.PathLike, whole_face: bool = False) -> dict:
+    """One input's JSON line; any failure stays this input's error line, so other inputs still run."""
+    path = str(path)
+    try:
+        return result_json(analyzer.analyze_file(path, whole_face=whole_face), path)
+    except Exception as exc:  # an unforeseen decoder or model failure on one odd file
+        return error_json(path, exc)

@@ -1,0 +1,91 @@
+"""The live session: two streams arriving separately, fused from what is fresh."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emotion_core import Analyzer
+from emotion_core.audio import SAMPLE_RATE
+from emotion_core.fusion import FUSED_LABELS
+from emotion_core.live import STALE_SECONDS, LiveSession
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def analyzer(model_set) -> Analyzer:
+    return Analyzer(model_set).load()
+
+
+@pytest.fixture
+def frame(face_images) -> np.ndarray:
+    """A 640x480 webcam frame with the astronaut's face filling its height."""
+    import cv2
+
+    out = np.full((480, 640, 3), 120, np.uint8)
+    out[:, 80:560] = cv2.resize(face_images.astronaut, (480, 480), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def _chunks(audio: np.ndarray, rate: int = 48_000):
+    """Half-second int16 chunks at 48 kHz, as Gradio's streaming microphone sends them."""
+    import soxr
+
+    up = (soxr.resample(audio, SAMPLE_RATE, rate) * 32767).astype(np.int16)
+    return [(rate, up[i : i + rate // 2]) for i in range(0, up.size - rate // 2 + 1, rate // 2)]
+
+
+def test_before_anything_arrives_the_status_says_what_it_waits_for(analyzer):
+    session = LiveSession(analyzer)
+    assert session.fused() == (None, ())
+    assert session.status() == "Voice: waiting for the microphone. Face: waiting for the webcam."
+
+
+def test_both_streams_fuse_and_a_stale_channel_drops_out(analyzer, frame, clip):
+    clock = Clock()
+    session = LiveSession(analyzer, clock=clock)
+    assert session.add_frame(frame)
+    voice = None
+    for chunk in _chunks(clip):
+        voice = session.add_sound(*chunk)
+    assert voice is not None and set(voice) >= set(FUSED_LABELS)
+    probs, channels = session.fused()
+    assert channels == ("voice", "face") and list(probs) == list(FUSED_LABELS)
+    assert session.status() == "Voice: speaking. Face: face found."
+    clock.now += STALE_SECONDS + 0.1  # the face is still seen, the voice has gone quiet
+    session.add_frame(frame)
+    assert session.fused()[1] == ("face",)
+    assert session.status().startswith("Voice: silent")
+
+
+def test_the_voice_is_read_over_the_last_window_only(analyzer, clip):
+    session = LiveSession(analyzer)
+    for chunk in _chunks(np.tile(clip, 3)):
+        session.add_sound(*chunk)
+    assert session._sound.shape[0] == analyzer.speech.spec.window_samples
+
+
+def test_a_silent_microphone_gives_no_voice_reading(analyzer):
+    session = LiveSession(analyzer)
+    readings = [session.add_sound(*chunk) for chunk in _chunks(np.zeros(4 * SAMPLE_RATE, np.float32))]
+    assert readings == [None] * len(readings)
+    assert session.fused() == (None, ())
+    assert session.status() == "Voice: silent: no speech in the last seconds. Face: waiting for the webcam."
+
+
+def test_a_frame_without_a_face_clears_the_face_reading(analyzer, frame):
+    clock = Clock()
+    session = LiveSession(analyzer, clock=clock)
+    session.add_frame(frame)
+    assert session.add_frame(np.full_like(frame, 120)) == []
+    assert session.face is None
+    clock.now += STALE_SECONDS + 0.1
+    assert session.fused() == (None, ())
+    assert "no face in view" in session.status()
