@@ -12,16 +12,19 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from gradio import processing_utils
 from matplotlib.figure import Figure
 
-from emotion_core import Analyzer
-from emotion_core.errors import InputError, user_message
+from emotion_core import Analyzer, limits
+from emotion_core.errors import InputError, log_failure, user_message
+from emotion_core.limits import duration_text
 from emotion_core.live import LiveSession
 from emotion_core.model_set import ModelSet
 from emotion_core.overlay import annotate
 from emotion_core.plots import mfcc_figure, timeline_figure, video_timeline_figure
 from emotion_core.report import result_json
-from emotion_core.results import ImageResult, VideoResult
+from emotion_core.results import NO_FACE, NO_READING, NO_SPEECH, UNCERTAIN, ImageResult, VideoResult
+from hub.card import model_card_text
 from hub.fetch import resolve_model_set
 
 # Space logs show every model-set step (hub/ logs at INFO) and this app's warnings, not the
@@ -37,23 +40,28 @@ logger = logging.getLogger(__name__)
 _CHECKED: dict[Path, Analyzer] = {}
 
 
+# How many analyses run at once: each worker has its own interpreters and detectors (see
+# emotion_core.analyzer), and the analysis queue lets this many events through together. Chosen by
+# measurement on the Space's 2 cores (bench/load.py; README "How it holds up").
+ANALYSIS_WORKERS = int(os.environ.get("EMOTION_WORKERS", "3"))
+
+
 def _load_all(model_set: ModelSet) -> None:
     """The check a fetched set must pass: every model loads. The loaded models are kept for use."""
-    _CHECKED[model_set.folder] = Analyzer(model_set).load()
+    _CHECKED[model_set.folder] = Analyzer(model_set, workers=ANALYSIS_WORKERS).load()
 
 
 _MODEL_SET = resolve_model_set(check=_load_all)
-ANALYZER = _CHECKED.get(_MODEL_SET.folder) or Analyzer(_MODEL_SET).load()
+ANALYZER = _CHECKED.get(_MODEL_SET.folder) or Analyzer(_MODEL_SET, workers=ANALYSIS_WORKERS).load()
 SPEC = ANALYZER.speech.spec
 
-# Analyses of files and recordings take turns in one queue slot (the Analyzer also serialises
-# model calls, since the interpreters are not thread-safe). Live streams are not in that queue:
-# a stream holds its slot for as long as it runs, so it would lock everyone else out.
+# Analyses of files and recordings share one queue of ANALYSIS_WORKERS slots, one per worker. Live
+# streams are not in that queue: a stream holds its slot for as long as it runs, so it would lock
+# everyone else out; their frames and chunks take a worker per call, between the analyses' calls.
 ANALYSIS_QUEUE = "analysis"
 
-# Caps on what one visitor may send as a video: a public Space shares its two cores.
-MAX_VIDEO_MB = 200
-MAX_VIDEO_SECONDS = 120.0
+# Caps on what one visitor may send (a public Space shares its two cores) are all in
+# emotion_core/limits.py, read from EMOTION_MAX_* variables; read there at call time, never copied.
 LIVE_FRAME_SECONDS = 0.1  # how often the Live tab's webcam sends a frame
 LIVE_SOUND_SECONDS = 0.5  # how often the Live tab's microphone sends a chunk
 
@@ -61,17 +69,43 @@ VIDEO_TYPES = ["video", ".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v"]
 
 
 def _fail(what: str, path: str | None, exc: Exception) -> gr.Error:
-    """The message a visitor sees: the reason for bad input, nothing internal (which is logged)."""
+    """The message a visitor sees: the reason for bad input, nothing internal. Both are logged: a
+    rejection as one WARNING line, a failure of ours with its traceback."""
+    log_failure(logger, f"{what} {path or ''}".strip(), exc)
     if isinstance(exc, InputError):
-        logger.info("rejected %s %s: %s", what, path, exc)
         return gr.Error(f"Cannot analyse this {what}: {exc}.", print_exception=False)
-    logger.error("%s analysis failed for %s", what, path, exc_info=exc)
     return gr.Error(f"{user_message(exc).capitalize()}.", print_exception=False)
 
 
-def _warn(notes: list[str]) -> None:
-    for note in notes:
-        gr.Warning(note[0].upper() + note[1:] + ".")
+def _check_size(path: str) -> None:
+    """Refuse a file over the upload limit (Gradio refuses larger uploads; this covers the rest)."""
+    size, limit = os.path.getsize(path), limits.LIMITS.max_upload_mb
+    if size > limits.LIMITS.max_upload_bytes:
+        raise InputError(f"the file is {size / 1e6:.1f} MB; the limit is {limit:g} MB")
+
+
+def undecoded(component: gr.components.Component) -> gr.components.Component:
+    """`component`, made to hand the app the file it received as sent, as gr.File does uploads.
+
+    gr.Image.preprocess (Gradio 6.31, image_utils.preprocess_image) opens every file with Pillow
+    and, with type="filepath", still decodes and converts any image whose mode is not image_mode:
+    an unreadable snapshot failed with Gradio's generic message, a 20 KB PNG declaring a huge image
+    was decoded (0.7 GB) before the app could check its size, and a 16-bit image was clipped to
+    white and lost its face. gr.Video.preprocess re-encodes every webcam clip with the ffmpeg
+    binary to mirror it, which a reading does not need. The app's own loaders (emotion_core) check,
+    decode and report instead, with the messages uploads get. An instance attribute, not a
+    subclass: Gradio writes a .pyi stub beside the module of every component subclass.
+    """
+
+    def preprocess(payload) -> str | None:
+        if payload is None:
+            return None
+        if payload.path is None and payload.url and payload.url.startswith("data:"):  # base64: saved as is
+            return processing_utils.save_base64_to_cache(payload.url, component.GRADIO_CACHE)
+        return payload.path
+
+    component.preprocess = preprocess
+    return component
 
 
 def analyze(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple[dict | None, Figure, gr.Plot, dict]:
@@ -80,6 +114,7 @@ def analyze(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple[di
         raise gr.Error("No audio yet: record something or choose a file, then press Analyze.", print_exception=False)
     try:
         progress(0.0, desc="Decoding and reading the voice")
+        _check_size(path)
         result = ANALYZER.analyze_audio(path)
         progress(0.8, desc="Drawing plots")
         mfcc_plot = mfcc_figure(result.samples, SPEC)
@@ -87,7 +122,7 @@ def analyze(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple[di
         timeline = gr.Plot(value=timeline_figure(result) if several else None, visible=several)
     except Exception as exc:
         raise _fail("audio", path, exc) from exc
-    if result.abstain:
+    if result.abstain == NO_SPEECH:
         gr.Warning("No speech detected: the recording holds no voice to read, so it gets no emotion.")
     return result.probs, mfcc_plot, timeline, result_json(result, models=ANALYZER.model_set.source)
 
@@ -98,6 +133,7 @@ def analyze_image(path: str | None, webcam: bool) -> tuple[np.ndarray, dict | No
         source = "take a snapshot" if webcam else "choose an image"
         raise gr.Error(f"No image yet: {source}, then press Analyze.", print_exception=False)
     try:
+        _check_size(path)
         result: ImageResult = ANALYZER.analyze_image(path, webcam=webcam)
     except Exception as exc:
         raise _fail("image", path, exc) from exc
@@ -121,18 +157,14 @@ def analyze_video(path: str | None, progress: gr.Progress = gr.Progress()) -> tu
     if path is None:
         raise gr.Error("No video yet: record a clip or choose a file, then press Analyze.", print_exception=False)
     try:
-        if os.path.getsize(path) > MAX_VIDEO_MB * 1_000_000:
-            raise InputError(f"the file is {os.path.getsize(path) / 1e6:.1f} MB; the limit is {MAX_VIDEO_MB} MB")
-        result: VideoResult = ANALYZER.analyze_video(
-            path, max_seconds=MAX_VIDEO_SECONDS, progress=lambda fraction, stage: progress(fraction, desc=stage)
-        )
+        _check_size(path)
+        result: VideoResult = ANALYZER.analyze_video(path, progress=lambda fraction, stage: progress(fraction, desc=stage))
         progress(0.97, desc="Drawing plots")
         timeline = gr.Plot(value=video_timeline_figure(result), visible=True)
         audio = result.audio
         mfcc_plot = mfcc_figure(audio.samples, SPEC) if audio else gr.Plot(value=None, visible=False)
     except Exception as exc:
         raise _fail("video", path, exc) from exc
-    _warn(result.notes)
     frame = result.keyframe
     shown = annotate(frame.rgb, frame.faces) if frame and frame.faces else (frame.rgb if frame else None)
     return (
@@ -177,21 +209,60 @@ def live_sound(chunk: tuple[int, np.ndarray] | None, session: LiveSession) -> tu
 
 
 def _show(voice: bool, face: bool, fused: bool):
-    """Only the outputs of the chosen input are shown; the timeline waits for the analysis."""
+    """Only the outputs of the chosen input are shown; the timeline and the verdict wait for the analysis."""
     return lambda: (
-        gr.Column(visible=voice), gr.Column(visible=face), gr.Column(visible=fused), gr.Plot(visible=False), gr.Plot(visible=voice)
+        gr.Column(visible=voice), gr.Column(visible=face), gr.Column(visible=fused), gr.Plot(visible=False),
+        gr.Plot(visible=voice), "",
     )
+
+
+# What each abstention means, in words a visitor reads before any number.
+VERDICTS = {
+    NO_SPEECH: "no speech detected, so no emotion is read from it",
+    NO_FACE: "no face found",
+    UNCERTAIN: "uncertain: no emotion stands out enough to name (the distribution below is still shown)",
+    NO_READING: "neither a voice nor a face to read",
+}
+
+
+def _verdict_line(channel: str, reading: dict | None, missing: str) -> str:
+    if reading is None:
+        return f"**{channel}:** {missing}."
+    if reading.get("abstain"):
+        return f"**{channel}:** {VERDICTS[reading['abstain']]}."
+    return f"**{channel}:** {reading['label']} ({reading['probs'][reading['label']]:.0%})."
+
+
+def verdict(report: dict | None) -> str:
+    """The result in plain words: each channel's emotion, or why it names none; then the notes."""
+    if not report or "kind" not in report:
+        return ""
+    if report["kind"] == "audio":
+        return _verdict_line("Voice", report["audio"], "no audio")
+    if report["kind"] == "image":
+        if not report["faces"]:
+            return f"**Face:** {VERDICTS[NO_FACE]}."
+        return _verdict_line("Main face", report["faces"][0], VERDICTS[NO_FACE])
+    lines = [
+        _verdict_line("Voice and face together", report["fused"], VERDICTS[NO_READING]),
+        _verdict_line("Voice", report["audio"], "no audio track"),
+        _verdict_line("Face", report["face"], VERDICTS[NO_FACE]),
+    ]
+    return "\n\n".join(lines + [f"_{note[0].upper() + note[1:]}._" for note in report["notes"]])
 
 
 def build() -> gr.Blocks:
     """The page: one tab per input source; below them, the outputs of the input last analysed."""
-    with gr.Blocks(title="emotion-stream", analytics_enabled=False) as demo:
+    keep = limits.LIMITS.upload_ttl_minutes * 60  # uploads and results older than this are deleted
+    with gr.Blocks(title="emotion-stream", analytics_enabled=False, delete_cache=(min(600, keep), keep)) as demo:
         gr.Markdown(
             "# emotion-stream\nTells the emotion in a voice and in a face, and in both together: record "
             "yourself, take a webcam snapshot or clip, go live, or upload a recording, a photo or a video.\n\n"
             f"Model set: **{ANALYZER.model_set.source}**. The outputs are estimates from models trained "
             "on acted speech and posed faces, so real, everyday emotion may read differently."
         )
+        with gr.Accordion("About the models: intended use, who is in the data, figures, limits", open=False):
+            gr.Markdown(model_card_text(ANALYZER.model_set.manifest, ANALYZER.model_set.source), elem_id="model_card")
         with gr.Tabs():
             with gr.Tab("Live"):
                 session = gr.State()
@@ -209,53 +280,63 @@ def build() -> gr.Blocks:
                             live_voice = gr.Label(num_top_classes=3, label="Voice (last 3 s)", elem_id="live_voice_label")
                             live_face = gr.Label(num_top_classes=3, label="Face", elem_id="live_face_label")
             with gr.Tab("Microphone"):
-                mic = gr.Audio(sources=["microphone"], type="filepath", label="Record your voice")
-                mic_button = gr.Button("Analyze", variant="primary")
+                mic = gr.Audio(sources=["microphone"], type="filepath", label="Record your voice", elem_id="mic")
+                mic_button = gr.Button("Analyze", variant="primary", elem_id="mic_button")
             with gr.Tab("Webcam"):
                 with gr.Row():
                     with gr.Column():
-                        webcam = gr.Image(sources=["webcam"], type="filepath", label="Take a snapshot", elem_id="snapshot")
-                        webcam_button = gr.Button("Analyze snapshot", variant="primary")
-                    with gr.Column():
-                        webcam_video = gr.Video(
-                            sources=["webcam"], include_audio=True, label="Record a clip with sound", elem_id="webcam_video"
+                        webcam = undecoded(
+                            gr.Image(sources=["webcam"], type="filepath", label="Take a snapshot", elem_id="snapshot")
                         )
+                        webcam_button = gr.Button("Analyze snapshot", variant="primary", elem_id="snapshot_button")
+                    with gr.Column():
+                        webcam_video = undecoded(gr.Video(
+                            sources=["webcam"], include_audio=True, label="Record a clip with sound", elem_id="webcam_video"
+                        ))
                         webcam_video_button = gr.Button("Analyze clip", variant="primary", elem_id="webcam_video_button")
             with gr.Tab("Upload"):
                 with gr.Row():
                     with gr.Column():
                         upload = gr.Audio(
-                            sources=["upload"], type="filepath", label="Audio file (wav, flac, mp3, ogg/opus, webm, m4a)"
+                            sources=["upload"], type="filepath",
+                            label=f"Audio file (wav, flac, mp3, ogg/opus, webm, m4a; up to {duration_text(limits.LIMITS.max_audio_seconds)})",
+                            elem_id="upload_audio",
                         )
-                        upload_button = gr.Button("Analyze audio", variant="primary")
+                        upload_button = gr.Button("Analyze audio", variant="primary", elem_id="upload_audio_button")
                     with gr.Column():
                         # A file, not gr.Image: gr.Image decodes uploads itself and fails with a generic
                         # message on a broken file; emotion_core's loader gives a clear one.
-                        image = gr.File(file_types=["image"], type="filepath", label="Photo (jpg, png, webp, bmp, tiff, ...)")
-                        image_button = gr.Button("Analyze image", variant="primary")
+                        image = gr.File(
+                            file_types=["image"], type="filepath", label="Photo (jpg, png, webp, bmp, tiff, ...)",
+                            elem_id="upload_image",
+                        )
+                        image_button = gr.Button("Analyze image", variant="primary", elem_id="upload_image_button")
                     with gr.Column():
                         # A file, not gr.Video: gr.Video converts what the browser cannot play before we see it.
                         video = gr.File(
                             file_types=VIDEO_TYPES, type="filepath",
-                            label=f"Video (mp4, webm, mov, mkv, avi; up to {MAX_VIDEO_SECONDS / 60:.0f} min, {MAX_VIDEO_MB} MB)",
+                            label=f"Video (mp4, webm, mov, mkv, avi; up to {duration_text(limits.LIMITS.max_video_seconds)}, "
+                            f"{limits.LIMITS.max_upload_mb:g} MB)",
+                            elem_id="upload_video",
                         )
-                        video_button = gr.Button("Analyze video", variant="primary")
-        with gr.Column(visible=False) as fused_box:
+                        video_button = gr.Button("Analyze video", variant="primary", elem_id="upload_video_button")
+        verdict_box = gr.Markdown(elem_id="verdict")
+        with gr.Column(visible=False, elem_id="fused_box") as fused_box:
             gr.Markdown("### Voice and face together")
             fused_label = gr.Label(num_top_classes=7, label="Voice and face together", elem_id="fused_label")
         with gr.Row():
-            with gr.Column(visible=False) as voice_box:
+            with gr.Column(visible=False, elem_id="voice_box") as voice_box:
                 gr.Markdown("### Voice")
                 voice_label = gr.Label(num_top_classes=8, label="Emotion in the voice", elem_id="voice_label")
                 mfcc_plot = gr.Plot(label="MFCC")
-            with gr.Column(visible=False) as face_box:
+            with gr.Column(visible=False, elem_id="face_box") as face_box:
                 gr.Markdown("### Face")
                 faces_image = gr.Image(label="Faces found", interactive=False, format="png", elem_id="faces_image")
                 face_label = gr.Label(num_top_classes=7, label="Emotion of the main (largest) face", elem_id="face_label")
         timeline = gr.Plot(label="Timeline", visible=False, elem_id="timeline")
         report = gr.JSON(label="Full result", elem_id="report")
 
-        boxes = [voice_box, face_box, fused_box, timeline, mfcc_plot]
+        boxes = [voice_box, face_box, fused_box, timeline, mfcc_plot, verdict_box]
         audio_outputs = [voice_label, mfcc_plot, timeline, report]
         image_outputs = [faces_image, face_label, report]
         video_outputs = [fused_label, voice_label, face_label, faces_image, mfcc_plot, timeline, report]
@@ -269,8 +350,9 @@ def build() -> gr.Blocks:
         ]
         for button, fn, source, outputs, api_name, show in events:
             button.click(show, outputs=boxes, queue=False, api_visibility="private").then(
-                fn, inputs=source, outputs=outputs, api_name=api_name, concurrency_id=ANALYSIS_QUEUE
-            )
+                fn, inputs=source, outputs=outputs, api_name=api_name, concurrency_id=ANALYSIS_QUEUE,
+                concurrency_limit=ANALYSIS_WORKERS,
+            ).success(verdict, inputs=report, outputs=verdict_box, queue=False, api_visibility="private")
         live_cam.stream(
             live_frame, inputs=[live_cam, session], outputs=[live_faces, live_face, live_fused, live_status],
             stream_every=LIVE_FRAME_SECONDS, concurrency_limit=None, api_visibility="private",
@@ -285,5 +367,11 @@ def build() -> gr.Blocks:
 
 demo = build()
 
+
+def launch(**options):
+    """Start the app with the upload limit, which Gradio takes at launch only (not on the Blocks)."""
+    return demo.launch(max_file_size=limits.LIMITS.max_upload_bytes, **options)
+
+
 if __name__ == "__main__":
-    demo.launch()
+    launch()

@@ -77,9 +77,13 @@ def parser(description: str, runs: int, out: Path) -> argparse.ArgumentParser:
     return p
 
 
-def save(report: dict, out: Path) -> None:
-    """Write the report as JSON and print its table."""
+def write_json(report: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+def save(report: dict, out: Path) -> None:
+    """Write the report as JSON and print its table."""
+    write_json(report, out)
     print_table(report)
     print(f"wrote {out}")

@@ -7,15 +7,17 @@ presenters never decode anything themselves.
 from __future__ import annotations
 
 import os
-import threading
+import queue
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 
 import numpy as np
 
 from .audio import MIN_SECONDS, SAMPLE_RATE, check_duration, load_audio, to_mono_16k
 from .face import FaceDetector, FaceModel, analyze_faces, whole_face
+from .face_crop import FACE_SIZE
 from .features import window_bounds
 from .fusion import DEFAULT_WEIGHTS, FusionWeights, fuse
 from .image import as_rgb, is_image_file, load_image
@@ -34,7 +36,7 @@ from .results import (
 )
 from .speech import SpeechModel
 from .vad import VoiceActivity
-from .video import FRAMES_PER_SECOND, MAX_SECONDS, has_video, read_video, video_duration
+from .video import FRAMES_PER_SECOND, has_video, read_video, video_duration
 
 # progress(fraction done, what is happening now): how a presenter follows a long analysis
 Progress = Callable[[float, str], None]
@@ -47,22 +49,28 @@ def input_kind(path: str | os.PathLike) -> str:
     return "video" if has_video(path) else "audio"
 
 
-class Analyzer:
-    """Holds the loaded models; build one per process and reuse it for every request."""
+def warmup_signal(seconds: float = 3.0) -> np.ndarray:
+    """A voice-like 16 kHz signal: syllables (a gliding tone with harmonics falling off as 1/k, 4 a
+    second, then a pause) over faint noise. Unlike silence it takes every branch of the speech
+    features (pitch, onsets, active frames) and of voice activity, so whatever a first call sets
+    up (FFT plans, LAPACK, lazy imports) is set up at start-up, not on a visitor's request."""
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    f0 = 140.0 + 60.0 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / SAMPLE_RATE
+    voice = sum(np.sin(k * phase) / k for k in range(1, 12))
+    syllables = np.clip(np.sin(2 * np.pi * 4.0 * t), 0.0, None) ** 2 * (t % 1.0 < 0.7)
+    noise = np.random.default_rng(0).normal(0.0, 0.003, t.size)
+    return (0.3 * voice * syllables / 3.0 + noise).astype(np.float32)
 
-    def __init__(self, model_set: ModelSet | None = None):
-        self.model_set = model_set or load_model_set()
-        # The LiteRT interpreters and MediaPipe detectors are not thread-safe: one model call at a
-        # time. The lock is taken per call (per frame, per recording), so a long video and a live
-        # stream served at once interleave instead of one waiting for the other to finish.
-        self._models = threading.RLock()
 
-    def load(self) -> Analyzer:
-        """Load every model now, so a broken set fails here (start-up), not on a first request, and
-        run one window through the speech features: librosa compiles them on first use (seconds)."""
-        self.speech, self.face, self.face_detector, self.vad  # noqa: B018 (cached properties)
-        self.speech.window_probs(np.zeros(self.speech.spec.window_samples, dtype=np.float32))
-        return self
+class Models:
+    """One worker's models: the speech and face interpreters, the face detectors and the voice-
+    activity model, each loaded on first use. None of them is thread-safe (LiteRT interpreters,
+    MediaPipe graphs and Silero's recurrent state all keep per-call state), so a Models serves one
+    thread at a time; the Analyzer's pool hands each call a Models of its own."""
+
+    def __init__(self, model_set: ModelSet):
+        self.model_set = model_set
 
     @cached_property
     def speech(self) -> SpeechModel:
@@ -80,11 +88,85 @@ class Analyzer:
     def face(self) -> FaceModel:
         return FaceModel(self.model_set)
 
+    def load(self) -> Models:
+        """Load every model and run each once: a first call pays for the interpreter's buffers,
+        MediaPipe's graph start and the feature code's set-up."""
+        signal = warmup_signal(self.speech.spec.window_seconds)
+        self.speech.window_probs(signal)
+        self.vad.chunk_probs(signal)
+        self.face.probs(np.full((FACE_SIZE, FACE_SIZE), 128, np.uint8))
+        blank = np.full((240, 320, 3), 128, np.uint8)
+        for short_range in (False, True):
+            self.face_detector.detect(blank, short_range)
+        return self
+
+
+def _first_workers(name: str) -> property:
+    """The first worker's model `name` (loaded on first use), as a read-only attribute."""
+    return property(lambda self: getattr(self.workers[0], name), doc=f"The first worker's {name} model.")
+
+
+class Analyzer:
+    """Holds the loaded models; build one per process and reuse it for every request.
+
+    `workers` sets how many analyses may run at once: each worker has its own models (Models),
+    checked out for one call (a recording, an image, one video frame) and returned after it, so
+    calls in different threads never share an interpreter, and a long video and a live stream
+    served at once interleave instead of one waiting for the other to finish. A call waits while
+    every worker is busy. Results do not depend on which worker, or how many, served them.
+    """
+
+    def __init__(self, model_set: ModelSet | None = None, workers: int = 1):
+        if workers < 1:
+            raise ValueError(f"an Analyzer needs at least one worker, not {workers}")
+        self.model_set = model_set or load_model_set()
+        self.workers = [Models(self.model_set) for _ in range(workers)]
+        # Last in, first out: a lightly loaded server keeps using the first worker, whose models
+        # (loaded on first use when load() was not called) are then the only ones loaded.
+        self._idle: queue.LifoQueue[Models] = queue.LifoQueue()
+        for models in reversed(self.workers):
+            self._idle.put(models)
+
+    def load(self) -> Analyzer:
+        """Load every worker's models now and run each once, so a broken set fails here (start-up),
+        not on a first request, and no first request pays for compilation or first-call set-up."""
+        for models in self.workers:
+            models.load()
+        return self
+
+    @contextmanager
+    def models(self) -> Iterator[Models]:
+        """A worker's models for the duration of one call, for this thread alone."""
+        models = self._idle.get()
+        try:
+            yield models
+        finally:
+            self._idle.put(models)
+
+    # The first worker's models, for their settings (labels, the feature spec) and for callers that
+    # use one thread only (the CLI, benchmarks, calibration scripts); serving goes through models().
+    speech = _first_workers("speech")
+    vad = _first_workers("vad")
+    face_detector = _first_workers("face_detector")
+    face = _first_workers("face")
+
     @cached_property
     def fusion_weights(self) -> FusionWeights:
         """The weights fitted on validation pairs (training/evaluate_fusion.py) that the set ships."""
         entry = self.model_set.manifest.fusion
         return DEFAULT_WEIGHTS if entry is None else FusionWeights(entry.voice_weight, entry.face_weight)
+
+    @cached_property
+    def uncertain_below(self) -> dict[tuple[str, ...], float | None]:
+        """The "uncertain" threshold of a reading by the channels it rests on, as the set ships them
+        (training/calibrate_confidence.py, training/evaluate_fusion.py); None: never uncertain."""
+        fusion = self.model_set.manifest.fusion
+        return {
+            (): None,
+            ("voice",): self.model_set.speech.uncertain_below,
+            ("face",): self.model_set.face.uncertain_below,
+            ("voice", "face"): None if fusion is None else fusion.uncertain_below,
+        }
 
     def analyze_file(self, path: str | os.PathLike, whole_face: bool = False, progress: Progress | None = None) -> Result:
         """Any file, by its kind (input_kind)."""
@@ -105,8 +187,8 @@ class Analyzer:
         return self._speech(audio)
 
     def _speech(self, audio: np.ndarray) -> AudioResult:
-        with self._models:
-            return self.speech.analyze(audio, self.vad.chunk_probs(audio))
+        with self.models() as m:
+            return m.speech.analyze(audio, m.vad.chunk_probs(audio))
 
     def analyze_image(
         self, source: str | os.PathLike | np.ndarray, webcam: bool = False, whole: bool = False
@@ -115,22 +197,23 @@ class Analyzer:
         ~2 m); `whole` skips detection and takes the whole image as one face crop."""
         rgb = as_rgb(source) if isinstance(source, np.ndarray) else load_image(source)
         if whole:
-            with self._models:
-                faces = [whole_face(self.face, rgb)]
+            with self.models() as m:
+                faces = [whole_face(m.face, rgb)]
         else:
-            faces = self.faces(rgb, webcam)
+            faces = self.faces(rgb, webcam, tiled=not webcam)  # a photo: small faces of a group too
         return ImageResult(faces, width=rgb.shape[1], height=rgb.shape[0], rgb=rgb)
 
-    def faces(self, rgb: np.ndarray, webcam: bool = False) -> list[FaceResult]:
-        """Every face of one uint8 RGB frame, largest first (the live stream's per-frame call)."""
-        with self._models:
-            return analyze_faces(self.face_detector, self.face, rgb, short_range=webcam)
+    def faces(self, rgb: np.ndarray, webcam: bool = False, tiled: bool = False) -> list[FaceResult]:
+        """Every face of one uint8 RGB frame, largest first (the live stream's per-frame call).
+        `tiled` also searches tiles for small faces (photos: see face_tiles.py); frames are one pass."""
+        with self.models() as m:
+            return analyze_faces(m.face_detector, m.face, rgb, short_range=webcam, tiled=tiled)
 
     def analyze_video(
         self,
         path: str | os.PathLike,
         fps: float = FRAMES_PER_SECOND,
-        max_seconds: float = MAX_SECONDS,
+        max_seconds: float | None = None,  # None: the limit, limits.LIMITS.max_video_seconds
         progress: Progress | None = None,
     ) -> VideoResult:
         """Both channels of a video on one timeline, fused per window and for the whole clip."""
@@ -155,7 +238,8 @@ class Analyzer:
             "voice": voiced - decoded,
             "fusion": time.perf_counter() - voiced,
         }
-        return VideoResult(tracks.duration, audio, frames, fused, notes, track.keyframe, timings)
+        return VideoResult(tracks.duration, audio, frames, fused, notes, track.keyframe, timings,
+                           face_uncertain_below=self.uncertain_below[("face",)])
 
     def _fuse(self, audio: AudioResult | None, frames: list[FrameFaces], duration: float) -> FusedResult:
         """Fuse per window (the speech model's windows, or the same grid over a silent video) and
@@ -174,7 +258,7 @@ class Analyzer:
             windows.append(FusedWindow(start, end, probs, channels))
         face = mean_distribution([f.faces[0].probs for f in frames if f.faces])
         probs, channels = fuse(None if audio is None else audio.probs, face, self.fusion_weights)
-        return FusedResult(probs, channels, windows)
+        return FusedResult(probs, channels, windows, self.uncertain_below[channels])
 
 
 class _FaceTrack:

@@ -22,23 +22,30 @@ def _top3(probs: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in sorted(probs.items(), key=lambda kv: -kv[1])[:3])
 
 
+def _reading(reading: dict) -> str:
+    """A reading's label, or its verdict and the top label it holds back, then its top three (the
+    caller closes the parenthesis)."""
+    head = f"{reading['abstain']}, top {reading['label']}" if reading["abstain"] else reading["label"]
+    return f"{head} ({_top3(reading['probs'])}"
+
+
 def _human(line: dict) -> str:
     if "error" in line:
         return f"{line['path']}: error: {line['error']}"
     if line["kind"] == "video":
         fused = line["fused"]
-        reading = f"{fused['label']} ({_top3(fused['probs'])}; from {' and '.join(fused['channels'])})" if fused["probs"] else "no reading"
+        reading = f"{_reading(fused)}; from {' and '.join(fused['channels'])})" if fused["probs"] else "no reading"
         notes = "".join(f"; {note}" for note in line["notes"])
         return f"{line['path']}: {reading}{notes}"
     if line["kind"] == "image":
         if not line["faces"]:
             return f"{line['path']}: {line['note']}"
-        faces = "; ".join(f"face {i + 1} at {f['box']}: {f['label']} ({_top3(f['probs'])})" for i, f in enumerate(line["faces"]))
+        faces = "; ".join(f"face {i + 1} at {f['box']}: {_reading(f)})" for i, f in enumerate(line["faces"]))
         return f"{line['path']}: {faces}"
     audio = line["audio"]
-    if audio["abstain"]:
+    if audio["probs"] is None:
         return f"{line['path']}: {audio['abstain']} ({len(audio['windows'])} window(s))"
-    return f"{line['path']}: {audio['label']} ({_top3(audio['probs'])}; {len(audio['windows'])} window(s))"
+    return f"{line['path']}: {_reading(audio)}; {len(audio['windows'])} window(s))"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import librosa
 import numpy as np
 
+from . import dsp
 from .audio import SAMPLE_RATE
 
 _EPS = 1e-6
@@ -86,7 +86,7 @@ def spectrogram(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     """STFT magnitude, (1 + n_fft // 2, n_frames): computed once per window, since the log-mel,
     the MFCCs and the spectral shape all derive from it."""
     return np.abs(
-        librosa.stft(samples, n_fft=spec.n_fft, hop_length=spec.hop_length, win_length=spec.win_length)
+        dsp.stft(samples, n_fft=spec.n_fft, hop_length=spec.hop_length, win_length=spec.win_length)
     )
 
 
@@ -96,7 +96,7 @@ def log_mel(magnitude: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     A floor relative to the peak (not an absolute one) makes every feature independent of the
     recording level: a quiet microphone and a loud one give the same input.
     """
-    mel = librosa.feature.melspectrogram(
+    mel = dsp.melspectrogram(
         S=magnitude**2, sr=SAMPLE_RATE, n_mels=spec.n_mels, fmin=spec.fmin, fmax=spec.fmax
     )
     peak = max(float(mel.max()), _SILENCE)
@@ -105,7 +105,7 @@ def log_mel(magnitude: np.ndarray, spec: FeatureSpec) -> np.ndarray:
 
 def mfcc_of(mel_db: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     """MFCCs, shape (n_mfcc, n_frames), of a log-mel spectrogram."""
-    return librosa.feature.mfcc(S=mel_db, n_mfcc=spec.n_mfcc)
+    return dsp.mfcc(S=mel_db, n_mfcc=spec.n_mfcc)
 
 
 def mfcc(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
@@ -120,7 +120,7 @@ def mfcc_image(coeffs: np.ndarray) -> np.ndarray:
     otherwise lets a model recognise voices instead of emotions. Shape (n_mfcc, n_frames, 3).
     """
     stack = np.stack(
-        [coeffs, librosa.feature.delta(coeffs, order=1), librosa.feature.delta(coeffs, order=2)],
+        [coeffs, dsp.delta(coeffs, order=1), dsp.delta(coeffs, order=2)],
         axis=-1,
     )
     mean = stack.mean(axis=1, keepdims=True)
@@ -134,7 +134,7 @@ def mfcc_statistics(coeffs: np.ndarray) -> np.ndarray:
     The spectral envelope (means) and its spread and motion, which the per-window normalised
     image no longer holds. c0's mean is left out: it tracks overall level, not voice quality.
     """
-    delta = librosa.feature.delta(coeffs, axis=-1)
+    delta = dsp.delta(coeffs, axis=-1)
     spread = np.percentile(coeffs, 90, axis=-1) - np.percentile(coeffs, 10, axis=-1)
     return np.concatenate(
         [coeffs.mean(axis=-1)[..., 1:], coeffs.std(axis=-1), delta.std(axis=-1), spread], axis=-1
@@ -149,10 +149,10 @@ def prosody(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     speaker's register; energy is in dB from the peak, so nothing depends on the recording level.
     """
     frame = dict(frame_length=spec.n_fft, hop_length=spec.hop_length)
-    rms = librosa.feature.rms(y=samples, **frame)[0]
+    rms = dsp.rms(y=samples, **frame)[0]
     db = 20.0 * np.log10(np.maximum(rms / max(float(rms.max()), _SILENCE), 10.0 ** (-spec.top_db / 20.0)))
     active = db > db.max() - 40.0
-    f0 = librosa.yin(
+    f0 = dsp.yin(
         samples, fmin=spec.pitch_fmin, fmax=spec.pitch_fmax, sr=SAMPLE_RATE, frame_length=1024,
         hop_length=spec.hop_length,
     )
@@ -160,8 +160,8 @@ def prosody(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     voiced = f0[:n][active[:n]]
     semis = 12.0 * np.log2(voiced / np.median(voiced)) if voiced.size else np.zeros(1)
     log_f0 = np.log2(np.median(voiced)) if voiced.size else 0.0
-    zcr = librosa.feature.zero_crossing_rate(samples, **frame)[0][active]
-    centroid = librosa.feature.spectral_centroid(
+    zcr = dsp.zero_crossing_rate(samples, **frame)[0][active]
+    centroid = dsp.spectral_centroid(
         y=samples, sr=SAMPLE_RATE, n_fft=spec.n_fft, hop_length=spec.hop_length
     )[0][active]
     act_db = db[active]
@@ -199,11 +199,11 @@ def spectral_shape(magnitude: np.ndarray, mel_db: np.ndarray, spec: FeatureSpec)
     active = mel_db.max(axis=0) > ACTIVE_DB
     if active.sum() <= 4:
         active = np.ones_like(active)
-    contrast = librosa.feature.spectral_contrast(S=magnitude, sr=SAMPLE_RATE, n_bands=CONTRAST_BANDS)[:, active]
-    flatness = librosa.feature.spectral_flatness(S=magnitude)[0][active]
-    rolloff = librosa.feature.spectral_rolloff(S=magnitude, sr=SAMPLE_RATE)[0][active]
-    onsets = librosa.onset.onset_detect(
-        onset_envelope=librosa.onset.onset_strength(S=mel_db, sr=SAMPLE_RATE, hop_length=spec.hop_length),
+    contrast = dsp.spectral_contrast(S=magnitude, sr=SAMPLE_RATE, n_bands=CONTRAST_BANDS)[:, active]
+    flatness = dsp.spectral_flatness(S=magnitude)[0][active]
+    rolloff = dsp.spectral_rolloff(S=magnitude, sr=SAMPLE_RATE)[0][active]
+    onsets = dsp.onset_detect(
+        onset_envelope=dsp.onset_strength(S=mel_db, sr=SAMPLE_RATE, hop_length=spec.hop_length),
         sr=SAMPLE_RATE, hop_length=spec.hop_length,
     )
     active_seconds = max(active.sum() * spec.hop_length / SAMPLE_RATE, 0.2)

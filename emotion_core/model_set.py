@@ -12,8 +12,9 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import MISSING, dataclass, fields, is_dataclass, replace
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
+from types import NoneType, UnionType
 from typing import Callable, ClassVar, TypeVar, get_args, get_origin, get_type_hints
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "defaults"
@@ -30,7 +31,9 @@ JSON_NAMES = {
     int: "an integer",
     float: "a number",
     str: "a string",
+    NoneType: "null",
 }
+OMIT_AT_DEFAULT = "omit_at_default"  # field metadata: see added_field
 
 R = TypeVar("R")
 
@@ -57,6 +60,10 @@ def _parse(value: object, hint: object, where: str) -> object:
     origin, args = get_origin(hint), get_args(hint)
     if is_dataclass(hint):
         return hint.from_dict(value, where)
+    if origin is UnionType and value is None and NoneType in args:
+        return None
+    if origin is UnionType and len(kinds := [a for a in args if a is not NoneType]) == 1 and value is not None:
+        return _parse(value, kinds[0], where)
     if hint is object:
         return value
     if origin is dict and isinstance(value, dict):
@@ -76,13 +83,18 @@ def _json_name(hint: object) -> str:
     origin, args = get_origin(hint), get_args(hint)
     if origin is tuple and args[-1] is not Ellipsis:
         return f"an array of {len(args)}"
+    if origin is UnionType:
+        return " or ".join(_json_name(arg) for arg in args)
     return JSON_NAMES.get(origin or hint, str(hint))
 
 
 def _plain(value: object) -> object:
     """The JSON form of a parsed value."""
     if isinstance(value, Record):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        return {
+            f.name: _plain(getattr(value, f.name)) for f in fields(value)
+            if not (f.metadata.get(OMIT_AT_DEFAULT) and getattr(value, f.name) == f.default)
+        }
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
@@ -108,6 +120,13 @@ def _read_fields(cls: type[R], data: object, where: str, special: dict[str, Call
         elif f.default is MISSING:
             raise ModelSetError(f"{at} is missing")
     return cls(**values)
+
+
+def added_field(default: object):
+    """A field this format gained after manifests were written without it: it reads as `default`
+    when absent and is left out of the JSON while it holds `default`, so such a manifest reads and
+    writes back byte for byte. (One that spells the default out loses it on writing: same meaning.)"""
+    return field(default=default, metadata={OMIT_AT_DEFAULT: True})
 
 
 class Record:
@@ -145,6 +164,11 @@ class SpeechEntry(Record):
     input: SpeechInput
     training_data: str
     metrics: dict[str, object]  # figures and what they were measured on, as training/ reports them
+    # Calibration (training/calibrate_confidence.py): serving turns the ensemble's mean p into
+    # softmax(log p / temperature), and a reading whose top probability is under uncertain_below is
+    # answered "uncertain" (None: never).
+    temperature: float = added_field(1.0)
+    uncertain_below: float | None = added_field(None)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -174,6 +198,8 @@ class FaceEntry(Record):
     input: FaceInput
     training_data: str
     metrics: dict[str, object]
+    temperature: float = added_field(1.0)  # as SpeechEntry's, on the mean over the views
+    uncertain_below: float | None = added_field(None)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -207,6 +233,7 @@ class FusionEntry(Record):
     voice_weight: float
     face_weight: float
     source: str  # where the weights were fitted
+    uncertain_below: float | None = added_field(None)  # for a reading of both channels, as SpeechEntry's
 
     @property
     def files(self) -> tuple[str, ...]:

@@ -5,8 +5,8 @@
     {"path"?, "kind": "video", "audio", "face", "faces_timeline", "fused", "notes"}
     {"path", "error": "..."}
 
-An input the user can fix (errors.InputError) gets its reason; anything else is logged here with
-its traceback and reaches the user only as a generic message.
+An input the user can fix (errors.InputError) gets its reason, and one WARNING line in the log;
+anything else is logged here with its traceback and reaches the user only as a generic message.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 
-from .errors import InputError, user_message
+from .errors import log_failure, user_message
 from .results import AudioResult, Result
 
 logger = logging.getLogger(__name__)
@@ -31,9 +31,8 @@ def result_json(result: Result, path: str | None = None, models: str | None = No
 
 
 def error_json(path: str, exc: BaseException) -> dict:
-    """One input's failure: the reason for bad input, a generic message (and a log line) for ours."""
-    if not isinstance(exc, InputError):
-        logger.error("analysis of %s failed", path, exc_info=exc)
+    """One input's failure: the reason for bad input, a generic message for ours; both logged."""
+    log_failure(logger, path, exc)
     return {"path": path, "error": user_message(exc)}
 
 

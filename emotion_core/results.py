@@ -3,6 +3,11 @@
 Each result also carries the decoded input its presenters draw on (samples for the MFCC plot,
 the upright image for the face boxes), so nobody decodes an input a second time. Those arrays
 never enter the JSON form.
+
+Every reading says in `abstain` why it gives no answer: None (it answers), NO_SPEECH, NO_FACE,
+NO_READING (a video's fused reading when neither channel spoke) or UNCERTAIN (its top
+probability is under the threshold its model was calibrated with). An uncertain reading keeps
+its `probs` and its top `label`, so a client must read `abstain` before `label`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import numpy as np
 NO_SPEECH = "no speech"
 NO_FACE = "no face"
 NO_FACE_NOTE = "no face found"
+NO_READING = "no reading"
+UNCERTAIN = "uncertain"
 
 
 def distribution(labels: tuple[str, ...] | list[str], probs: np.ndarray) -> dict[str, float]:
@@ -36,6 +43,21 @@ def top_label(probs: dict[str, float] | None) -> str | None:
     return max(probs, key=probs.__getitem__) if probs else None
 
 
+def uncertain(probs: dict[str, float], uncertain_below: float | None) -> str | None:
+    """UNCERTAIN when the top probability is under the threshold (None: no threshold), else None."""
+    return UNCERTAIN if uncertain_below is not None and max(probs.values()) < uncertain_below else None
+
+
+def verdict(probs: dict[str, float] | None, uncertain_below: float | None, missing: str) -> str | None:
+    """A reading's `abstain`: `missing` without a distribution, else whether it is uncertain."""
+    return missing if probs is None else uncertain(probs, uncertain_below)
+
+
+def channel_dict(probs: dict[str, float] | None, uncertain_below: float | None, missing: str) -> dict:
+    """{"label", "probs", "abstain"}: a channel's reading as JSON."""
+    return {"label": top_label(probs), "probs": probs, "abstain": verdict(probs, uncertain_below, missing)}
+
+
 @dataclass
 class WindowResult:
     """One analysis window; `probs` is None when the window holds no speech."""
@@ -53,12 +75,14 @@ class WindowResult:
 class AudioResult:
     """A recording's distribution (the mean over its windows with speech) and each window's own.
 
-    `probs` is None, and `abstain` says "no speech", when no window holds speech.
+    `probs` is None, and `abstain` says "no speech", when no window holds speech; `abstain` says
+    "uncertain" when the top probability is under `uncertain_below`.
     """
 
     probs: dict[str, float] | None
     windows: list[WindowResult] = field(default_factory=list)
     samples: np.ndarray | None = field(default=None, repr=False, compare=False)  # 16 kHz mono, as analysed
+    uncertain_below: float | None = None  # the speech model's threshold (its manifest entry)
 
     kind = "audio"
 
@@ -68,7 +92,7 @@ class AudioResult:
 
     @property
     def abstain(self) -> str | None:
-        return NO_SPEECH if self.probs is None else None
+        return verdict(self.probs, self.uncertain_below, NO_SPEECH)
 
     @property
     def duration(self) -> float:
@@ -76,9 +100,7 @@ class AudioResult:
 
     def to_dict(self) -> dict:
         return {
-            "label": self.label,
-            "probs": self.probs,
-            "abstain": self.abstain,
+            **channel_dict(self.probs, self.uncertain_below, NO_SPEECH),
             "windows": [w.to_dict() for w in self.windows],
         }
 
@@ -88,13 +110,20 @@ class FaceResult:
     box: tuple[int, int, int, int]  # x, y, w, h in pixels of the image as the user sees it
     score: float  # the detector's confidence (1.0 when the whole image was taken as the face)
     probs: dict[str, float]
+    uncertain_below: float | None = None  # the face model's threshold (its manifest entry)
 
     @property
     def label(self) -> str:
         return top_label(self.probs)
 
+    @property
+    def abstain(self) -> str | None:
+        """None or "uncertain"; a face that was not found has no FaceResult (the image says "no face")."""
+        return uncertain(self.probs, self.uncertain_below)
+
     def to_dict(self) -> dict:
-        return {"box": list(self.box), "score": round(self.score, 4), "label": self.label, "probs": self.probs}
+        return {"box": list(self.box), "score": round(self.score, 4),
+                **channel_dict(self.probs, self.uncertain_below, NO_FACE)}
 
 
 @dataclass
@@ -149,20 +178,28 @@ class FusedWindow:
 
 @dataclass
 class FusedResult:
-    """Voice and face together, for the whole clip and per window; None when neither spoke."""
+    """Voice and face together, for the whole clip and per window; None when neither spoke.
+
+    `uncertain_below` is the threshold of what the whole-clip reading rests on: the fusion's for
+    both channels, the one channel's own when only one spoke.
+    """
 
     probs: dict[str, float] | None
     channels: tuple[str, ...]
     windows: list[FusedWindow]
+    uncertain_below: float | None = None
 
     @property
     def label(self) -> str | None:
         return top_label(self.probs)
 
+    @property
+    def abstain(self) -> str | None:
+        return verdict(self.probs, self.uncertain_below, NO_READING)
+
     def to_dict(self) -> dict:
         return {
-            "label": self.label,
-            "probs": self.probs,
+            **channel_dict(self.probs, self.uncertain_below, NO_READING),
             "channels": list(self.channels),
             "windows": [w.to_dict() for w in self.windows],
         }
@@ -191,6 +228,7 @@ class VideoResult:
     notes: list[str]
     keyframe: Keyframe | None = field(default=None, repr=False, compare=False)
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)  # seconds per stage
+    face_uncertain_below: float | None = None  # the face model's threshold, for the main face's mean
 
     kind = "video"
 
@@ -203,7 +241,7 @@ class VideoResult:
         face = self.face_probs
         return {
             "audio": None if self.audio is None else self.audio.to_dict(),
-            "face": {"label": top_label(face), "probs": face, "abstain": None if face else NO_FACE},
+            "face": channel_dict(face, self.face_uncertain_below, NO_FACE),
             "faces_timeline": [f.to_dict() for f in self.frames],
             "fused": self.fused.to_dict(),
             "notes": list(self.notes),

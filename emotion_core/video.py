@@ -17,12 +17,13 @@ from pathlib import Path
 import av
 import numpy as np
 
+from . import limits
 from .audio import SAMPLE_RATE, AudioError, AudioTrack
 from .errors import InputError
+from .image import ImageError, check_size
+from .limits import too_long
 
 FRAMES_PER_SECOND = 5.0  # frames analysed per second of video (bench/results/video_speed.json)
-MAX_SECONDS = 600.0  # ten minutes; the app sets its own, lower cap
-MAX_PIXELS = 3840 * 2160  # 4K; larger frames are refused rather than decoded at seconds each
 
 
 class VideoError(InputError):
@@ -78,23 +79,26 @@ def read_video(
     path: str | os.PathLike,
     on_frame: Callable[[float, np.ndarray], None],
     fps: float = FRAMES_PER_SECOND,
-    max_seconds: float = MAX_SECONDS,
+    max_seconds: float | None = None,
 ) -> VideoTracks:
     """Decode `path` once; call `on_frame(t, rgb)` for one upright frame every 1/fps seconds.
 
-    Raises VideoError for a file that is not a readable video, has no video stream, or is longer
-    than `max_seconds` (checked up front when the container knows its duration, else as it plays).
+    Raises VideoError for a file that is not a readable video, has no video stream, has frames
+    too small, too large or too narrow, or is longer than `max_seconds` (default: the limit,
+    limits.LIMITS.max_video_seconds; refused up front when the container states a longer
+    duration, else as soon as decoding passes it).
     """
     path = str(path)
+    max_seconds = limits.LIMITS.max_video_seconds if max_seconds is None else max_seconds
     if not Path(path).is_file():
-        raise VideoError(f"no such file: {path}")
+        raise VideoError("no such file")
     if os.path.getsize(path) == 0:
         raise VideoError("the file is empty")
     try:
         with av.open(path) as container:
             return _read(container, on_frame, fps, max_seconds)
-    except av.error.FFmpegError as exc:
-        raise VideoError(f"not a readable video file ({exc.__class__.__name__})") from exc
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise VideoError("not a readable video file") from exc
 
 
 def _read(container: av.container.InputContainer, on_frame: Callable[[float, np.ndarray], None], fps: float, max_seconds: float) -> VideoTracks:
@@ -104,7 +108,8 @@ def _read(container: av.container.InputContainer, on_frame: Callable[[float, np.
     video = videos[0]
     video.thread_type = "AUTO"  # FFmpeg's frame threads: decoding is most of a video's cost
     if container.duration is not None and container.duration / 1e6 > max_seconds:
-        raise VideoError(f"the video is {_minutes(container.duration / 1e6)} long; the limit is {_minutes(max_seconds)}")
+        raise VideoError(too_long("video", max_seconds, container.duration / 1e6))
+    _check_frame_size(video.codec_context.width, video.codec_context.height)
     streams = [video, *container.streams.audio[:1]]
     track = AudioTrack() if len(streams) == 2 else None
     step = 1.0 / fps
@@ -126,15 +131,14 @@ def _read(container: av.container.InputContainer, on_frame: Callable[[float, np.
                     gaps.append(t - previous)
                 previous = t
                 if t + 1e-6 >= next_t:
-                    if frame.width * frame.height > MAX_PIXELS:
-                        raise VideoError(f"the video's frames are too large ({frame.width}x{frame.height}); the limit is 4K")
+                    _check_frame_size(frame.width, frame.height)
                     rotation = frame.rotation
                     on_frame(float(t), upright(frame.to_ndarray(format="rgb24"), rotation))
                     kept += 1
                     while next_t <= t + 1e-6:  # the next slot of the grid; skips slots a gap jumped over
                         next_t += step
             if end > max_seconds:
-                raise VideoError(f"the video is longer than {_minutes(max_seconds)}, the limit")
+                raise VideoError(too_long("video", max_seconds))
     if kept == 0:
         raise VideoError("the video has no decodable frames")
     notes = []
@@ -152,5 +156,10 @@ def _read(container: av.container.InputContainer, on_frame: Callable[[float, np.
     return VideoTracks(audio, float(end), seen, kept, rotation, notes)
 
 
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
+def _check_frame_size(width: int, height: int) -> None:
+    """The image limits, with the frame's own pixel cap (0 x 0: a stream that has not said yet)."""
+    if width or height:
+        try:
+            check_size(width, height, "the video's frames are", limits.LIMITS.max_video_pixels)
+        except ImageError as exc:
+            raise VideoError(str(exc)) from None

@@ -1,7 +1,8 @@
-"""The model card (README.md) of a published model set, written from its manifest alone.
+"""The model card (README.md) of a published model set, and the app's "About the models" page.
 
-Every figure in the card and in its YAML metadata is read from manifest.json, which training/
-writes from measured results, so a card can never drift from the models it describes.
+The models' own facts and headline figures come from manifest.json, which training/ writes from
+measured results; the detailed figures (spread, per gender, per class, calibration, failure
+modes) from the results files training/ writes (hub/card_figures.py). No figure is typed in.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from numbers import Real
 from huggingface_hub import EvalResult, ModelCardData
 
 from emotion_core.model_set import DetectorEntry, FaceEntry, FusionEntry, Manifest, SpeechEntry
+
+from .card_figures import evaluation_sections
 
 # The weights derive from RAVDESS, whose ShareAlike licence carries over to them.
 DEFAULT_LICENSE = "cc-by-nc-sa-4.0"
@@ -24,13 +27,29 @@ TASK_TYPES = {"speech": "audio-classification", "face": "image-classification", 
 class Corpus:
     citation: str
     licence: str
+    people: str  # who is in it, as its authors describe it
 
 
 # The corpora training/ can read (see ../shared/data/README.md); a model's "training_data" names them.
 CORPORA = {
-    "RAVDESS": Corpus("Livingstone & Russo (2018), PLoS ONE 13(5): e0196391", "CC BY-NC-SA 4.0"),
-    "TESS": Corpus("Pichora-Fuller & Dupuis (2020), University of Toronto", "CC BY-NC-ND 4.0"),
-    "FER2013": Corpus("Goodfellow et al. (2013), Challenges in Representation Learning", "research use"),
+    "RAVDESS": Corpus(
+        "Livingstone & Russo (2018), PLoS ONE 13(5): e0196391", "CC BY-NC-SA 4.0",
+        "professional actors with North-American accents (actors 1-20 here: 10 male, 10 female) "
+        "reading two fixed sentences in eight acted emotions",
+    ),
+    "TESS": Corpus(
+        "Pichora-Fuller & Dupuis (2020), University of Toronto", "CC BY-NC-ND 4.0",
+        "two female speakers from Toronto, one younger and one older, saying single words in a carrier phrase",
+    ),
+    "SAVEE": Corpus(
+        "Haq & Jackson (2009/2010), University of Surrey", "research use, non-commercial",
+        "four male British English speakers in one studio",
+    ),
+    "FER2013": Corpus(
+        "Goodfellow et al. (2013), Challenges in Representation Learning", "research use",
+        "faces found by web image search, 48x48 grayscale, many posed; ages, skin tones and "
+        "cultures are not balanced and not recorded",
+    ),
 }
 
 
@@ -114,7 +133,7 @@ def _body(manifest: Manifest, repo: str) -> str:
     sections = [_model_section(task, info) for task, info in _models(manifest).items()]
     models = "\n\n".join(sections + ([_fusion_section(manifest.fusion)] if manifest.fusion else []))
     corpora = "\n".join(
-        f"- **{name}**: {CORPORA[name].citation}. Licence: {CORPORA[name].licence}."
+        f"- **{name}**: {CORPORA[name].people}. {CORPORA[name].citation}. Licence: {CORPORA[name].licence}."
         for name in _corpora(manifest)
     )
     third_party = ""
@@ -133,11 +152,15 @@ each against its sha256 before use, and never unpickles or executes anything fro
 
 ## Intended use
 
-Demonstration and research: estimating which of a few emotion categories a short voice recording
-or a face is closest to, in the emotion-stream Space or with `python -m emotion_core`. The output
-is an estimate from models trained on acted speech and on web photos of faces, not a measurement
-of how anyone feels. Do not use it to make decisions about people (hiring, health, education,
-security, policing).
+Demonstration and research: estimating which of a few emotion categories a short voice recording,
+a face, or both together in a video are closest to, in the emotion-stream Space or with
+`python -m emotion_core`. The output is an estimate of how a voice *sounds* and a face *looks* to
+models trained on acted speech and on web photos of faces, not a measurement of how anyone feels.
+
+**Not for**: hiring, admission or any assessment of a person; surveillance or monitoring of
+people; policing, security or border control; clinical, mental-health or any medical use; any
+decision about a person. The readings are not accurate enough for any of these, and acted
+emotion is not felt emotion.
 
 Run the app on this set:
 
@@ -154,11 +177,15 @@ figures are speaker-independent; TESS has two speakers only, so its folds hold o
 voices, and its figures say little about new voices. The face figures are on the de-duplicated
 FER2013 test images, which played no part in training or in choosing the model.
 
-## Training data
+## Training data and who is in it
 
 {corpora}
 
 All of them are for non-commercial research use under their own licences.
+
+## How accurate, how calibrated, where it fails
+
+{evaluation_sections()}
 
 {third_party}## Limitations
 
@@ -181,4 +208,9 @@ All of them are for non-commercial research use under their own licences.
 
 def model_card(manifest: Manifest, repo: str, license: str = DEFAULT_LICENSE) -> str:
     """README.md for the model repo: YAML metadata (licence, tags, datasets, metrics) and the card."""
-    return f"---\n{_metadata(manifest, repo, license).to_yaml()}\n---\n\n{_body(manifest, repo)}"
+    return f"---\n{_metadata(manifest, repo, license).to_yaml()}\n---\n\n{model_card_text(manifest, repo)}"
+
+
+def model_card_text(manifest: Manifest, repo: str) -> str:
+    """The card without its YAML metadata: what the app shows under "About the models"."""
+    return _body(manifest, repo)

@@ -3,7 +3,8 @@ else the embedded defaults, with one log line per step that says why.
 
     EMOTION_MODEL_REPO      owner/name of the model repo; unset: the embedded defaults, no network
     EMOTION_MODEL_REVISION  branch, tag or commit (default main); pin a commit for a reproducible Space
-    EMOTION_MODEL_TIMEOUT   seconds the whole Hub step may take (default 5) before falling back
+    EMOTION_MODEL_TIMEOUT   seconds the whole Hub step may take (default 5) before falling back;
+                            not a positive number: the default, with a warning that says so
     HF_TOKEN                for a private repo
     HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE   as everywhere in huggingface_hub
 
@@ -33,6 +34,7 @@ from huggingface_hub.errors import (
     RevisionResolutionError,
 )
 
+from emotion_core.limits import env_number
 from emotion_core.model_set import MANIFEST, Manifest, ModelSet, ModelSetError, load_model_set
 
 logger = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ class HubConfig:
             token=env.get("HF_TOKEN") or None,
             endpoint=env.get("HF_ENDPOINT") or None,
             cache_dir=env.get("HF_HUB_CACHE") or (str(Path(hf_home) / "hub") if hf_home else None),
-            timeout=float(env.get("EMOTION_MODEL_TIMEOUT") or DEFAULT_TIMEOUT),
+            timeout=env_number(env, "EMOTION_MODEL_TIMEOUT", DEFAULT_TIMEOUT),  # bad: the default, logged
         )
 
     @property

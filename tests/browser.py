@@ -8,7 +8,13 @@ Test support, not product code. The selectors are Gradio 6's own markup, checked
                           (Record / Stop; for a Video its aria-label is "start recording")
   microphone              #ID button.record-button, later #ID button.stop-button
   gr.Label's top label    #ID [data-testid='label-output-value']
-  gr.Image's picture      #ID img (each new streamed frame gets a new src)
+  gr.Image's picture      #ID img (each new streamed frame gets a new src; a snapshot's src is a
+                          /gradio_api/file= link once it reached the server)
+  file upload             #ID input[type=file] (hidden; selenium's send_keys still fills it), for
+                          gr.File, gr.Audio, gr.Image and gr.Video alike
+  uploaded or recorded    #ID a[data-testid='download-link'], whose href is the server's copy
+  shown or hidden         a component or gr.Column with visible=False is not in the page at all,
+                          so "shown" means present with a layout box (#ID getClientRects())
 
 Without Chromium or chromedriver the tests skip, except in CI (CI set and not 0/false), where a
 missing browser is a failure: .ci/run installs both.
@@ -22,6 +28,7 @@ import re
 import shutil
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +52,13 @@ FLAGS = [
     "--disable-sync",
     "--window-size=1400,1600",
 ]
+
+
+def artifacts_dir() -> Path:
+    """Where screenshots are kept for people and CI to look at: $TEST_ARTIFACTS when set, else
+    test-artifacts/ at the repository root (git-ignored)."""
+    folder = os.environ.get("TEST_ARTIFACTS", "").strip()
+    return Path(folder) if folder else Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 def in_ci() -> bool:
@@ -156,6 +170,41 @@ class Browser:
     def stop_microphone(self, elem_id: str) -> None:
         self.click(f"#{elem_id} button.stop-button")
 
+    def upload(self, elem_id: str, path: Path, timeout: float = 30) -> str:
+        """Choose `path` in the component's file picker; the server's link to it once uploaded."""
+        self.css(f"#{elem_id} input[type='file']").send_keys(str(path))
+        return self.wait_uploaded(elem_id, path.name, timeout)
+
+    def wait_uploaded(self, elem_id: str, name: str = "", timeout: float = 30) -> str:
+        """The component's download link (the server's copy of what was uploaded or recorded), once
+        there is one ending in `name`."""
+
+        def link() -> str | None:
+            for a in self.driver.find_elements("css selector", f"#{elem_id} a[data-testid='download-link']"):
+                href = a.get_attribute("href") or ""
+                if "/gradio_api/file=" in href and href.endswith(name):
+                    return href
+            return None
+
+        return self.wait_for(link, timeout, f"#{elem_id}: no uploaded file {name!r} came back")
+
+    def shown(self, elem_id: str) -> bool:
+        """Whether the component or column is on the page and laid out (hidden ones are not in the page)."""
+        return self.driver.execute_script(
+            "const e = document.getElementById(arguments[0]); return !!e && e.getClientRects().length > 0;",
+            elem_id,
+        )
+
+    def wait_shown(self, expected: dict[str, bool], timeout: float = 15) -> None:
+        """Until each element id is shown (True) or hidden (False) as `expected`."""
+        state: dict[str, bool] = {}
+
+        def matches() -> bool:
+            state.update({elem_id: self.shown(elem_id) for elem_id in expected})
+            return state == expected
+
+        self.wait_for(matches, timeout, lambda: f"expected shown {expected}, the page has {state}")
+
     def label(self, elem_id: str) -> str:
         """A gr.Label's top label text ('' while it is empty)."""
         found = self.driver.find_elements("css selector", f"#{elem_id} [data-testid='label-output-value']")
@@ -191,12 +240,26 @@ class Browser:
         print(f"screenshot: {path}")
         return path
 
+    def wait_image_file(self, elem_id: str, timeout: float = 30) -> str:
+        """The component's picture once it is a file on the server (a snapshot that was uploaded)."""
+        on_server = lambda: (src := self.image_src(elem_id)) and "/gradio_api/file=" in src and src  # noqa: E731
+        return self.wait_for(on_server, timeout, lambda: f"#{elem_id} img is {self.image_src(elem_id)!r}")
+
     def console(self) -> list[str]:
         """The page's console messages since the last call."""
         try:
             return [f"{e['level']} {e['message']}" for e in self.driver.get_log("browser")]
         except Exception:
             return []
+
+
+def download(url: str, folder: Path) -> Path:
+    """A file the app serves (an upload's or recording's server copy), saved into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / url.rsplit("/", 1)[-1]
+    with urllib.request.urlopen(url, timeout=30) as response:
+        path.write_bytes(response.read())
+    return path
 
 
 @contextmanager

@@ -154,6 +154,24 @@ def model_set() -> ModelSet:
     return load_model_set()
 
 
+@pytest.fixture
+def limit(monkeypatch: pytest.MonkeyPatch):
+    """limit(max_audio_seconds=1.0, ...): emotion_core/limits.py's limits changed for one test."""
+    from dataclasses import replace
+
+    from emotion_core import limits
+
+    return lambda **changes: monkeypatch.setattr(limits, "LIMITS", replace(limits.LIMITS, **changes))
+
+
+@pytest.fixture(scope="session")
+def analyzer(model_set: ModelSet):
+    """The embedded models, loaded once for the tests that analyse (a module may load its own)."""
+    from emotion_core import Analyzer
+
+    return Analyzer(model_set).load()
+
+
 @pytest.fixture(scope="session")
 def speech_info(model_set: ModelSet) -> SpeechEntry:
     """The speech model's manifest entry."""
@@ -175,7 +193,7 @@ def served_app():
     from hub_server import free_port
 
     port = free_port()
-    app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)  # with its upload limit
     yield app, f"http://127.0.0.1:{port}/"
     app.demo.close()
 

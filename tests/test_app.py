@@ -173,14 +173,14 @@ def test_a_bad_video_raises_a_clear_message(client, videos, name, reason):
     assert reason in str(info.value) and "Traceback" not in str(info.value)
 
 
-def test_a_video_over_the_duration_cap_is_refused(client, served_app, videos, monkeypatch):
-    monkeypatch.setattr(served_app[0], "MAX_VIDEO_SECONDS", 2.0)
+def test_a_video_over_the_duration_cap_is_refused(client, videos, limit):
+    limit(max_video_seconds=2.0)
     with pytest.raises(AppError, match="the limit is 2 s"):
         client.predict(handle_file(str(videos["normal"])), api_name="/analyze_video")
 
 
-def test_a_video_over_the_size_cap_is_refused(client, served_app, videos, monkeypatch):
-    monkeypatch.setattr(served_app[0], "MAX_VIDEO_MB", 0.01)
+def test_a_video_over_the_size_cap_is_refused(client, videos, limit):
+    limit(max_upload_mb=0.01)
     with pytest.raises(AppError, match="MB; the limit is 0.01 MB"):
         client.predict(handle_file(str(videos["normal"])), api_name="/analyze_video")
 
@@ -195,3 +195,14 @@ def test_a_bad_image_raises_a_clear_message(client, face_images, kind, reason):
 def test_missing_snapshot_raises_a_clear_message(client):
     with pytest.raises(AppError, match="No image yet"):
         client.predict(None, api_name="/analyze_webcam")
+
+
+def test_a_snapshot_reaches_the_app_undecoded_and_keeps_a_16_bit_face(client, served_app, face_images):
+    """gr.Image decoded snapshots itself: a 16-bit one was clipped to white and lost its face."""
+    from gradio.data_classes import ImageData
+
+    snapshot = next(b for b in served_app[0].demo.blocks.values() if getattr(b, "elem_id", None) == "snapshot")
+    path = str(face_images.files["png_16bit"])
+    assert snapshot.preprocess(ImageData(path=path, orig_name="snapshot.png")) == path
+    _, label, report = client.predict(handle_file(path), api_name="/analyze_webcam")
+    assert len(report["faces"]) == 1 and label["label"] == report["faces"][0]["label"]

@@ -62,7 +62,7 @@ def test_audio_track_of_a_video_decodes(media: dict[str, Path], clip: np.ndarray
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
-        ("missing", "no such file: "),
+        ("missing", "no such file"),
         ("empty", "the file is empty"),
         ("random_bytes", "not a readable audio or video file"),
         ("text", "not a readable audio or video file"),
@@ -112,10 +112,91 @@ def test_any_rate_is_resampled_to_16k(rate: int):
         (np.zeros(0, dtype=np.float32), SAMPLE_RATE, "the audio is empty"),
         (np.zeros((4, 2, 2), dtype=np.float32), SAMPLE_RATE, "expected mono or multichannel audio"),
         (np.array([0.0, np.nan, 0.1]), SAMPLE_RATE, "the audio contains invalid"),
-        (np.zeros(100, dtype=np.float32), 0, "invalid sample rate 0"),
+        (np.zeros(100, dtype=np.float32), 0, "the sample rate is 0 Hz; audio must be sampled at 4,000 to 192,000 Hz"),
     ],
     ids=["empty", "3d", "nan", "zero-rate"],
 )
 def test_invalid_arrays_raise_audio_error(samples: np.ndarray, rate: int, message: str):
     with pytest.raises(AudioError, match=message):
         to_mono_16k(samples, rate)
+
+
+# --- limits (emotion_core/limits.py): decided from what decodes, before any heavy work --------
+
+
+def _peak_mb(fn) -> tuple[float, float]:
+    """(seconds, peak MB allocated through numpy and Python) of fn()."""
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        fn()
+    finally:
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    return seconds, peak
+
+
+@pytest.mark.parametrize("rate", [1, 3_999, 192_001, 1_000_000])
+def test_a_header_with_an_absurd_sample_rate_is_refused_before_decoding(tmp_path, clip, rate):
+    """A 20 KB WAV claiming 1 Hz used to be resampled to 16 kHz: 93 s and 3 GB."""
+    import soundfile as sf
+
+    path = tmp_path / "lie.wav"
+    sf.write(path, (clip[:10_000] * 3e4).astype(np.int16), rate)
+    with pytest.raises(AudioError, match=f"the sample rate is {rate} Hz; audio must be sampled at 4,000 to 192,000 Hz"):
+        load_audio(path)
+    seconds, peak = _peak_mb(lambda: pytest.raises(AudioError, load_audio, path))
+    assert seconds < 0.5 and peak < 5
+
+
+def test_a_recording_over_the_limit_is_refused_from_its_header(tmp_path):
+    import soundfile as sf
+
+    path = tmp_path / "twenty_minutes.flac"
+    sf.write(path, np.zeros(20 * 60 * 8_000, np.int16), 8_000)
+    seconds, peak = _peak_mb(lambda: pytest.raises(AudioError, load_audio, path))
+    assert seconds < 0.5 and peak < 5
+    with pytest.raises(AudioError, match=r"^the recording is 20.0 min long; the limit is 5.0 min$"):
+        load_audio(path)
+
+
+def test_a_recording_without_a_stated_length_is_stopped_once_past_the_limit(tmp_path, clip, limit):
+    """A browser's WebM states no duration: decoding stops at the limit instead of running on."""
+    from bad_inputs import _streamed_webm
+
+    path = _streamed_webm(tmp_path / "recording.webm", clip)
+    with av.open(str(path)) as container:
+        assert container.duration is None
+    assert load_audio(path).size == pytest.approx(clip.size, abs=0.05 * SAMPLE_RATE)
+    limit(max_audio_seconds=1.0)
+    with pytest.raises(AudioError, match=r"^the recording is longer than 1 s, the limit$"):
+        load_audio(path)
+
+
+def test_many_channels_at_a_high_rate_decode_block_by_block(tmp_path, clip):
+    """Memory follows the 16 kHz result, not the source's 8 channels at 96 kHz."""
+    import soundfile as sf
+    import soxr
+
+    speech = np.tile(clip, 12)  # 29 s
+    up = soxr.resample(speech, SAMPLE_RATE, 96_000).astype(np.float32)
+    path = tmp_path / "eight.flac"
+    sf.write(path, np.tile(up[:, None], (1, 8)), 96_000, subtype="PCM_24")
+    audio = load_audio(path)
+    ref, dec = _aligned(speech, audio)
+    assert np.corrcoef(ref, dec)[0, 1] > 0.99
+    _, peak = _peak_mb(lambda: load_audio(path))
+    assert peak < 20 < 8 * up.nbytes / 1e6  # 89 MB when the 8 channels were decoded at once
+
+
+def test_messages_name_no_path_and_no_exception_class(tmp_path):
+    path = tmp_path / "notes.mp3"
+    path.write_text("not audio")
+    for bad in (path, tmp_path / "gone.wav"):
+        with pytest.raises(AudioError) as caught:
+            load_audio(bad)
+        assert str(tmp_path) not in str(caught.value) and "Error" not in str(caught.value)

@@ -3,38 +3,107 @@ clip (a man saying a sentence, looped), driven by selenium against the launched 
 
 Live tab: the streamed camera and microphone must yield a face, a voice and a fused reading, and a
 processed picture that keeps changing. Webcam tab: a clip recorded with the video recorder (video
-and sound) must yield all three readings. Skipped without Chromium/chromedriver, except in CI.
+and sound) must yield all three readings, and a snapshot a face reading. Microphone tab: a
+recording must yield a voice reading. Upload tab: a real speech recording (RAVDESS, as wav), a real
+face (skimage's astronaut, as jpg) and a video of both. Where the analysed file can be had (an
+upload, or the server's copy of a recording or snapshot), the label shown must be the top label of
+the app's own handler run on that file; and only the outputs of the input just analysed are shown.
+
+One Chromium and one app serve every test here; each test starts on a freshly loaded page.
+Screenshots go to test-artifacts/browser/ (or $TEST_ARTIFACTS/browser/). Skipped without
+Chromium/chromedriver, except in CI.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from browser import Browser, chromium, require_browser
+import soundfile as sf
+from browser import Browser, artifacts_dir, chromium, download, require_browser
 
 pytestmark = pytest.mark.slow
 
 FACE_LABELS = ("neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised")
 VOICE_LABELS = (*FACE_LABELS, "calm")
 READING_TIMEOUT = 40  # s, from pressing Record to a reading on every label
+ANALYSIS_TIMEOUT = 60  # s, from pressing Analyze to the reading
+# A recording or snapshot may reach the handler re-encoded (e.g. a snapshot saved as WebP), so the
+# label shown may be any label within this much of the top one in the server copy's own reading.
+NEAR_TIE = 0.05
+
+# The output columns below the tabs; only those of the input last analysed are shown.
+VOICE_ONLY = {"voice_box": True, "face_box": False, "fused_box": False}
+FACE_ONLY = {"voice_box": False, "face_box": True, "fused_box": False}
+ALL_THREE = {"voice_box": True, "face_box": True, "fused_box": True}
 
 
-@pytest.fixture
-def browser(request: pytest.FixtureRequest, fake_media) -> Iterator[Browser]:
-    """A fresh Chromium on the app's page (its camera plays face.y4m, its microphone voice.wav)."""
+@pytest.fixture(scope="module")
+def chrome(request: pytest.FixtureRequest, fake_media) -> Iterator[tuple[Browser, str]]:
+    """One Chromium for the module (its camera plays face.y4m, its microphone voice.wav) and the app's URL."""
     require_browser()  # before launching the app, so a skip costs nothing
     _, url = request.getfixturevalue("served_app")
     with chromium(fake_media.wav, fake_media.y4m) as browser:
-        browser.open(url)
-        yield browser
-        errors = [line for line in browser.console() if line.startswith("SEVERE")]
-        if errors:
-            print("browser console errors:", *errors[-10:], sep="\n  ")
+        yield browser, url
 
 
-def test_live_tab_streams_camera_and_microphone(browser: Browser, tmp_path) -> None:
+@pytest.fixture
+def browser(chrome: tuple[Browser, str]) -> Iterator[Browser]:
+    """The shared Chromium on a freshly loaded app page: every output empty and hidden."""
+    browser, url = chrome
+    browser.driver.get("about:blank")  # the last test's page closes its connections here,
+    browser.console()  # and what it logged, that included, is dropped
+    browser.open(url)
+    yield browser
+    errors = [line for line in browser.console() if line.startswith("SEVERE")]
+    if errors:
+        print("browser console errors:", *errors[-10:], sep="\n  ")
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    return artifacts_dir() / "browser"
+
+
+@pytest.fixture(scope="module")
+def app_module(served_app):
+    return served_app[0]
+
+
+@pytest.fixture(scope="module")
+def upload_files(tmp_path_factory: pytest.TempPathFactory, clip_path: Path) -> dict[str, Path]:
+    """Real files to upload: RAVDESS speech as wav, the astronaut as jpg, and an mp4 of both."""
+    import skimage.data
+    from PIL import Image
+    from videos import FPS, SECONDS, face_frame, mux, speech
+
+    folder = tmp_path_factory.mktemp("uploads")
+    samples, rate = sf.read(clip_path, dtype="float32")
+    sf.write(folder / "speech.wav", samples, rate, subtype="PCM_16")
+    astronaut = skimage.data.astronaut()
+    Image.fromarray(astronaut).save(folder / "astronaut.jpg", quality=95)
+    sentences = sorted(clip_path.parent.glob("03-01-0[3-6]-01-01-01-01.flac"))  # happy, sad, angry, fearful
+    mux(folder / "face_and_voice.mp4", [face_frame(astronaut)] * int(SECONDS * FPS), speech(sentences))
+    return {"audio": folder / "speech.wav", "photo": folder / "astronaut.jpg", "video": folder / "face_and_voice.mp4"}
+
+
+def top_labels(probs: dict[str, float] | None) -> set[str]:
+    """The labels a gr.Label may show on top for `probs`: the best, and any within NEAR_TIE of it."""
+    assert probs, "the app's handler gave no distribution for this file"
+    best = max(probs.values())
+    return {label for label, p in probs.items() if p >= best - NEAR_TIE}
+
+
+def check_label(shown: str, probs: dict[str, float] | None, what: str) -> None:
+    expected = top_labels(probs)
+    ranked = sorted(probs.items(), key=lambda item: -item[1])[:3]
+    readable = ", ".join(f"{label} {p:.2f}" for label, p in ranked)
+    assert shown in expected, f"{what}: the page shows {shown!r}, the app's own reading of the file is {readable}"
+
+
+def test_live_tab_streams_camera_and_microphone(browser: Browser, shots: Path) -> None:
     start = time.monotonic()
     try:
         browser.open_tab("Live")
@@ -67,11 +136,11 @@ def test_live_tab_streams_camera_and_microphone(browser: Browser, tmp_path) -> N
             f"all three readings {first_readings:.1f} s after Record"
         )
     finally:
-        browser.screenshot(tmp_path / "live.png")
+        browser.screenshot(shots / "live.png")
         print(f"live test: {time.monotonic() - start:.1f} s in the browser")
 
 
-def test_webcam_recording_is_analysed(browser: Browser, tmp_path) -> None:
+def test_webcam_recording_is_analysed(browser: Browser, shots: Path) -> None:
     start = time.monotonic()
     try:
         browser.open_tab("Webcam")
@@ -84,11 +153,107 @@ def test_webcam_recording_is_analysed(browser: Browser, tmp_path) -> None:
         browser.click("#webcam_video_button")
         clicked = time.monotonic()
 
-        fused = browser.wait_label("fused_label", VOICE_LABELS, 60)
+        # The handler fills all three at once: a fused reading means the other two are this clip's.
+        fused = browser.wait_label("fused_label", VOICE_LABELS, ANALYSIS_TIMEOUT)
         voice = browser.wait_label("voice_label", VOICE_LABELS, 10)
         face = browser.wait_label("face_label", FACE_LABELS, 10)
         took = time.monotonic() - clicked
+        browser.wait_shown(ALL_THREE)
         print(f"webcam clip: fused {fused!r}, voice {voice!r}, face {face!r}; {took:.1f} s after Analyze")
     finally:
-        browser.screenshot(tmp_path / "webcam_clip.png")
-        print(f"webcam test: {time.monotonic() - start:.1f} s in the browser")
+        browser.screenshot(shots / "webcam_clip.png")
+        print(f"webcam clip test: {time.monotonic() - start:.1f} s in the browser")
+
+
+def test_microphone_recording_is_analysed(browser: Browser, shots: Path, app_module, tmp_path: Path) -> None:
+    start = time.monotonic()
+    try:
+        browser.open_tab("Microphone")
+        browser.start_microphone("mic")
+        time.sleep(3)
+        browser.stop_microphone("mic")
+        recording = browser.wait_uploaded("mic")  # the server's copy of the recording
+        browser.click("#mic_button")
+        clicked = time.monotonic()
+
+        voice = browser.wait_label("voice_label", VOICE_LABELS, ANALYSIS_TIMEOUT)
+        took = time.monotonic() - clicked
+        browser.wait_shown(VOICE_ONLY)
+        check_label(voice, app_module.analyze(str(download(recording, tmp_path)))[0], "microphone recording")
+        print(f"microphone: voice {voice!r}; {took:.1f} s after Analyze")
+    finally:
+        browser.screenshot(shots / "microphone.png")
+        print(f"microphone test: {time.monotonic() - start:.1f} s in the browser")
+
+
+def test_webcam_snapshot_is_analysed(browser: Browser, shots: Path, app_module, tmp_path: Path) -> None:
+    start = time.monotonic()
+    try:
+        browser.open_tab("Webcam")
+        browser.access_webcam("snapshot")
+        time.sleep(1)  # let the camera play a few frames of the face
+        browser.press_capture("snapshot")  # take the picture: it is uploaded and shown
+        picture = browser.wait_image_file("snapshot")
+        browser.click("#snapshot_button")
+        clicked = time.monotonic()
+
+        face = browser.wait_label("face_label", FACE_LABELS, ANALYSIS_TIMEOUT)
+        took = time.monotonic() - clicked
+        browser.wait_shown(FACE_ONLY)
+        check_label(face, app_module.analyze_webcam(str(download(picture, tmp_path)))[1], "webcam snapshot")
+        print(f"snapshot: face {face!r}; {took:.1f} s after Analyze")
+    finally:
+        browser.screenshot(shots / "snapshot.png")
+        print(f"snapshot test: {time.monotonic() - start:.1f} s in the browser")
+
+
+def test_upload_tab_audio_photo_and_video(
+    browser: Browser, shots: Path, app_module, upload_files: dict[str, Path]
+) -> None:
+    """One page, three uploads in turn: each shows its own outputs and hides the others."""
+    start = time.monotonic()
+    step = "upload"
+    try:
+        browser.open_tab("Upload")
+
+        step = "upload_audio"
+        browser.upload("upload_audio", upload_files["audio"])
+        browser.click("#upload_audio_button")
+        voice = browser.wait_label("voice_label", VOICE_LABELS, ANALYSIS_TIMEOUT)
+        browser.wait_shown(VOICE_ONLY)
+        check_label(voice, app_module.analyze(str(upload_files["audio"]))[0], "uploaded audio")
+        browser.screenshot(shots / "upload_audio.png")
+
+        # A photo after a voice: the face outputs replace the voice ones.
+        step = "upload_photo"
+        browser.upload("upload_image", upload_files["photo"])
+        browser.click("#upload_image_button")
+        face = browser.wait_label("face_label", FACE_LABELS, ANALYSIS_TIMEOUT)
+        browser.wait_shown(FACE_ONLY)
+        assert not browser.shown("voice_label") and not browser.shown("timeline"), "voice outputs left on the page"
+        check_label(face, app_module.analyze_uploaded_image(str(upload_files["photo"]))[1], "uploaded photo")
+        browser.screenshot(shots / "upload_photo.png")
+
+        # A video: voice, face and both together. The fused label is new on this page, and the handler
+        # fills all three at once, so once it reads, the voice and face labels are this video's too.
+        step = "upload_video"
+        browser.upload("upload_video", upload_files["video"])
+        browser.click("#upload_video_button")
+        fused = browser.wait_label("fused_label", VOICE_LABELS, ANALYSIS_TIMEOUT)
+        video_voice = browser.wait_label("voice_label", VOICE_LABELS, 10)
+        video_face = browser.wait_label("face_label", FACE_LABELS, 10)
+        browser.wait_shown(ALL_THREE)
+        expected = app_module.analyze_video(str(upload_files["video"]))
+        check_label(fused, expected[0], "uploaded video, fused")
+        check_label(video_voice, expected[1], "uploaded video, voice")
+        check_label(video_face, expected[2], "uploaded video, face")
+        browser.screenshot(shots / "upload_video.png")
+        step = ""
+        print(
+            f"upload: audio {voice!r}; photo {face!r}; video fused {fused!r}, voice {video_voice!r}, "
+            f"face {video_face!r}"
+        )
+    finally:
+        if step:  # a failure: the page as it was then
+            browser.screenshot(shots / f"{step}_failed.png")
+        print(f"upload test: {time.monotonic() - start:.1f} s in the browser")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from emotion_core import Analyzer
-from emotion_core.image import ImageError, load_image
+from emotion_core.image import ImageError, as_rgb, load_image
 from emotion_core.labels import LABELS
 
 FACE_LABELS = [label for label in LABELS if label != "calm"]
@@ -70,7 +71,7 @@ def test_unusable_images_raise_a_message_for_the_user(face_images, name, message
         load_image(face_images.files[name])
 
 
-def test_a_missing_file_is_named(tmp_path):
+def test_a_missing_file_is_said_without_its_path(tmp_path):
     with pytest.raises(ImageError, match="no such file"):
         load_image(tmp_path / "gone.png")
 
@@ -80,3 +81,40 @@ def test_whole_face_skips_detection_and_boxes_the_whole_image(analyzer, fer_samp
     result = analyzer.analyze_image(path, whole=True)
     assert len(result.faces) == 1
     assert result.faces[0].box == (0, 0, 48, 48) and result.faces[0].score == 1.0
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [((60_000, 20), r"too narrow \(60000x20\)"), ((20, 500), r"too narrow \(20x500\)"), ((8, 8), r"too small \(8x8\)")],
+)
+def test_a_strip_or_a_speck_is_refused_with_a_reason_not_an_opencv_assertion(tmp_path, size, message):
+    from PIL import Image
+
+    path = tmp_path / "strip.png"
+    Image.new("L", size).save(path)
+    with pytest.raises(ImageError, match=message):
+        load_image(path)
+    with pytest.raises(ImageError, match=message):
+        as_rgb(np.zeros((size[1], size[0], 3), np.uint8))  # arrays (frames, the Python API) alike
+
+
+def test_a_declared_size_over_the_limit_is_refused_before_decoding(tmp_path):
+    """A 20 KB PNG that declares 144 MP is refused from its header, in milliseconds."""
+    import time
+
+    from bad_inputs import _png
+
+    path = _png(tmp_path / "bomb.png", 12_000, 12_000)
+    assert path.stat().st_size < 200_000
+    started = time.perf_counter()
+    with pytest.raises(ImageError, match=r"^the image is too large \(12000x12000\); the limit is 50 MP$"):
+        load_image(path)
+    assert time.perf_counter() - started < 0.1
+
+
+def test_image_messages_name_no_path(tmp_path):
+    path = tmp_path / "notes.jpg"
+    path.write_text("not a picture")
+    with pytest.raises(ImageError) as info:
+        load_image(path)
+    assert str(info.value) == "cannot read this image: not a format the app reads (jpg, png, webp, bmp, tiff, gif, ...)"

@@ -378,3 +378,26 @@ def test_app_with_an_unreachable_hub_answers_within_10_s_on_embedded_models(tmp_
     assert report["models"] == "embedded"
     assert "Model set: **embedded**" in page.text
     assert "using the embedded defaults" in log.read_text()
+
+
+def test_card_says_what_the_models_are_not_for_and_quotes_the_results_files(source_set):
+    import json
+
+    from hub.card_figures import RESULTS
+
+    card = " ".join(model_card(Manifest.read(source_set), REPO).split())  # one line: phrases wrap
+    for use in ("hiring", "surveillance", "policing", "clinical", "any decision about a person"):
+        assert use in card
+    speech = json.loads((RESULTS / "speech_metrics.json").read_text())["speech_net_int8"]["ravdess_held_out_actors"]
+    assert f"{speech['fold_accuracy_mean'] * 100:.1f} % ± {speech['fold_accuracy_std'] * 100:.1f}" in card
+    calibration = json.loads((RESULTS / "calibration_metrics.json").read_text())["face"]["test"]
+    assert f"{calibration['before']['ece'] * 100:.1f} % → {calibration['after']['ece'] * 100:.1f} %" in card
+    for source in ("speech_metrics.json", "face_metrics.json", "fusion_metrics.json", "calibration_metrics.json",
+                   "speech_gender_gap.json", "robustness.json"):
+        assert source in card
+
+
+def test_card_leaves_out_a_section_whose_results_file_is_missing(tmp_path):
+    from hub.card_figures import evaluation_sections
+
+    assert evaluation_sections(tmp_path) == ""

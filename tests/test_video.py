@@ -167,13 +167,33 @@ def test_cli_prints_the_video_contract(videos):
     assert {"label", "probs", "windows"} <= set(normal["audio"])
     _distribution(normal["audio"]["probs"], LABELS)
     frame = normal["faces_timeline"][0]
-    assert set(frame) == {"t", "faces"} and set(frame["faces"][0]) == {"box", "score", "label", "probs"}
+    assert set(frame) == {"t", "faces"} and set(frame["faces"][0]) == {"box", "score", "label", "probs", "abstain"}
     _distribution(frame["faces"][0]["probs"], FACE_LABELS)
     fused = normal["fused"]
-    assert {"label", "probs", "windows"} <= set(fused)
+    assert {"label", "probs", "abstain", "channels", "windows"} == set(fused)
     _distribution(fused["probs"], FUSED_LABELS)
     assert fused["label"] == max(fused["probs"], key=fused["probs"].get)
     assert set(fused["windows"][0]) == {"start", "end", "probs", "channels"}
     assert fused["windows"][0]["channels"] == ["voice", "face"]
     assert silent["audio"] is None and silent["fused"]["channels"] == ["face"] and silent["notes"]
     assert set(corrupt) == {"path", "error"} and corrupt["error"].startswith("not a readable video file")
+
+
+def test_the_duration_limit_comes_from_the_limits(analyzer, videos, limit):
+    limit(max_video_seconds=3.0)
+    with pytest.raises(VideoError, match=r"^the video is 6 s long; the limit is 3 s$"):
+        analyzer.analyze_video(videos["normal"])
+
+
+def test_frames_over_the_pixel_limit_are_refused_before_any_is_decoded(videos, limit):
+    limit(max_video_pixels=640 * 480 - 1)
+    decoded = []
+    with pytest.raises(VideoError, match=r"^the video's frames are too large \(640x480\); the limit is 0.307 MP$"):
+        read_video(videos["normal"], lambda t, rgb: decoded.append(t))
+    assert decoded == []
+
+
+def test_a_reason_names_no_exception_class(analyzer, videos):
+    with pytest.raises(VideoError) as info:
+        analyzer.analyze_video(videos["corrupt"])
+    assert str(info.value) == "not a readable video file"

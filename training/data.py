@@ -16,10 +16,10 @@ N_FOLDS = 5
 class Clip:
     path: str
     label: str
-    corpus: str  # "ravdess" or "tess"
-    speaker: str  # "A01".."A20" for RAVDESS, "OAF"/"YAF" for TESS
-    word: str  # TESS target word; "" for RAVDESS
-    fold: int  # RAVDESS: by actor; TESS: by word, so no fold shares a speaker or a word
+    corpus: str  # "ravdess", "tess" or "savee"
+    speaker: str  # "A01".."A20" for RAVDESS, "OAF"/"YAF" for TESS, "DC"/"JE"/"JK"/"KL" for SAVEE
+    word: str  # TESS target word; "" for RAVDESS and SAVEE
+    fold: int  # RAVDESS: by actor; TESS: by word; SAVEE: by speaker; so no fold shares a speaker or a word
 
     @property
     def label_index(self) -> int:
@@ -27,7 +27,9 @@ class Clip:
 
     @property
     def male(self) -> bool:
-        """RAVDESS odd actors are male; TESS speakers are both female."""
+        """RAVDESS odd actors are male; TESS speakers are both female; SAVEE speakers all male."""
+        if self.corpus == "savee":
+            return True
         return self.corpus == "ravdess" and int(self.speaker[1:]) % 2 == 1
 
 
@@ -56,6 +58,24 @@ def tess_clips(root: Path = DATA_ROOT / "tess") -> list[Clip]:
     for path in sorted(root.glob("*/*.flac")):
         speaker, word, emotion = path.stem.split("_", 2)
         clips.append(Clip(str(path), canonical(emotion), "tess", speaker, word, tess_fold(word)))
+    return clips
+
+
+SAVEE_SPEAKERS = ("DC", "JE", "JK", "KL")
+# SAVEE's emotion codes (after the speaker); "a" is anger, not happiness, whatever some copies say.
+SAVEE_CODES = {"a": "angry", "d": "disgust", "f": "fearful", "h": "happy", "n": "neutral", "sa": "sad",
+               "su": "surprised"}
+
+
+def savee_clips(root: Path = DATA_ROOT / "savee") -> list[Clip]:
+    """SAVEE's 4 male speakers; speaker i forms fold i (fold 4 holds none), so a model trained
+    without fold k has never heard SAVEE speaker k either, and SAVEE is scored speaker-independently
+    on the same folds as RAVDESS."""
+    clips = []
+    for path in sorted(root.glob("*.flac")):
+        speaker, rest = path.stem.split("_")
+        code = rest.rstrip("0123456789")
+        clips.append(Clip(str(path), SAVEE_CODES[code], "savee", speaker, "", SAVEE_SPEAKERS.index(speaker)))
     return clips
 
 

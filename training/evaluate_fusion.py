@@ -7,6 +7,8 @@ No data set films one person's voice and face with labels, so pairs are built: a
 (first 2.4 s) with a FER2013 face. Voice: for every clip, the probabilities of the one member of
 the shipped speech model that never heard its actor (one window, the clip's first). Face: the
 shipped face model on the FER2013 validation split (never trained on), each image one whole crop.
+Both channels are calibrated with the temperatures the model set ships, as serving fuses them
+(run training.calibrate_confidence first; the weights fitted here depend on them).
 "Agreeing" pairs give each clip `faces_per_clip` faces of its own fused label (calm -> neutral);
 "disagreeing" pairs give it faces of other labels, chosen uniformly among the other six.
 
@@ -14,37 +16,32 @@ Cross-fitting: half 0 is actors 1-10 with one hash-half of the faces, half 1 act
 other; the weights fitted on one half's agreeing pairs are scored on the other half, so no figure
 comes from pairs the weights saw. The weights fitted on all agreeing pairs are the ones to ship:
 they are written into the embedded model set's manifest (its "fusion" entry), which serving reads.
+The fused reading's "uncertain" threshold follows training/confidence.py's rule on agreeing pairs:
+chosen on one half (with that half's weights), scored on the other; the one chosen on all agreeing
+pairs with the shipped weights ships in the same entry.
 Writes training/results/fusion_metrics.json and fusion_accuracy.png; the channels' probabilities
 are cached in cache/fusion_*.npz (recomputed when a model file changes).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
-import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from tqdm import tqdm
 
-from emotion_core.audio import load_audio
-from emotion_core.face import FaceModel
-from emotion_core.features import split_windows
-from emotion_core.fusion import (
-    DEFAULT_WEIGHTS, FUSED_LABELS, VOICE_TO_FUSED, FusionWeights, fit_weights, pool, to_fused,
-)
-from emotion_core.model_set import FusionEntry, ModelSet, load_model_set
-from emotion_core.speech import SpeechModel
+from emotion_core.fusion import DEFAULT_WEIGHTS, FUSED_LABELS, FusionWeights, fit_weights, pool
+from emotion_core.model_set import FusionEntry, load_model_set
 
-from .data import ravdess_clips
-from .face_data import FACE_LABELS, fer_images, is_validation
+from .confidence import TARGET_PRECISION, answered, lowest_threshold, rule, top
+from .config_cli import parse_config
+from .face_data import FACE_LABELS
+from .heldout import calibrated, face_probs, voice_probs
 from .manifest import set_fusion
 from .report import RESULTS, run_stamp
 
@@ -54,71 +51,13 @@ class Config:
     faces_per_clip: int = 3  # faces paired with each clip, in each pair set
     seed: int = 0  # pair sampling
     bootstrap: int = 2000  # resamples of the evaluation clips for the margin's interval
+    target_precision: float = TARGET_PRECISION  # of the fused readings answered (training/confidence.py)
     cache: str = "cache"
     results: str = str(RESULTS)
 
 
 N = len(FUSED_LABELS)
 CHANNELS = ("voice", "face", "fused", "fused_equal_weights")
-
-
-def cached(path: Path, sha: str, keys: list[str], compute) -> dict[str, np.ndarray]:
-    """The arrays cached at `path` for this model file and these inputs, else compute() saved there."""
-    if path.exists():
-        z = np.load(path)
-        if str(z["sha"]) == sha and z["keys"].tolist() == keys:
-            return {k: z[k] for k in z.files}
-    arrays = {**compute(), "sha": np.array(sha), "keys": np.array(keys)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **arrays)
-    return arrays
-
-
-def voice_probs(model_set: ModelSet, cache: Path) -> dict[str, np.ndarray]:
-    """Every RAVDESS clip's out-of-fold probabilities over FUSED_LABELS (8-class ones kept too)."""
-    entry = model_set.speech
-    member_of = {a: int(k) for k, actors in entry.member_held_out_ravdess_actors.items() for a in actors}
-    clips = ravdess_clips()
-
-    def compute() -> dict[str, np.ndarray]:
-        model = SpeechModel(model_set)
-        probs8 = []
-        for clip in tqdm(clips, desc="voice"):
-            window = split_windows(load_audio(clip.path), model.spec)[0].samples
-            probs8.append(model.run(model.model_inputs(window))["members"][member_of[int(clip.speaker[1:])]])
-        return {
-            "probs8": np.array(probs8, dtype=np.float32),
-            "probs": np.stack([to_fused(dict(zip(model.labels, p))) for p in probs8]).astype(np.float32),
-        }
-
-    sha = model_set.manifest.files[entry.file]
-    z = cached(cache / "fusion_voice_oof.npz", sha, [c.path for c in clips], compute)
-    return {
-        **z,
-        "truth8": np.array([entry.labels.index(c.label) for c in clips]),
-        "truth": np.array([FUSED_LABELS.index(VOICE_TO_FUSED[c.label]) for c in clips]),
-        "actor": np.array([int(c.speaker[1:]) for c in clips]),
-    }
-
-
-def face_probs(model_set: ModelSet, cache: Path) -> dict[str, np.ndarray]:
-    """Every FER2013 validation image's probabilities over FUSED_LABELS, as one whole crop."""
-    items = [(path, label) for path, label in fer_images("train") if is_validation(path)]
-
-    def compute() -> dict[str, np.ndarray]:
-        model = FaceModel(model_set)
-        return {"probs": np.stack([
-            to_fused(dict(zip(model.labels, model.probs(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)))))
-            for path, _ in tqdm(items, desc="face")
-        ]).astype(np.float32)}
-
-    sha = model_set.manifest.files[model_set.face.file]
-    z = cached(cache / "fusion_face_val.npz", sha, [f"{p.parent.name}/{p.name}" for p, _ in items], compute)
-    return {
-        **z,
-        "truth": np.array([FUSED_LABELS.index(FACE_LABELS[label]) for _, label in items]),
-        "half": np.array([zlib.crc32(b"fusion-half/" + p.name.encode()) % 2 for p, _ in items]),
-    }
 
 
 class FaceCycle:
@@ -192,16 +131,12 @@ def disagreement(preds: dict[str, np.ndarray], voice_truth: np.ndarray, face_tru
 
 def main() -> None:
     started = time.perf_counter()
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    for name, value in asdict(Config()).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
-    cfg = Config(**vars(parser.parse_args()))
+    cfg = parse_config(Config, __doc__)
     assert FACE_LABELS == FUSED_LABELS, "the face data's labels are the fused labels, in order"
 
     model_set = load_model_set()
-    voice, face = voice_probs(model_set, Path(cfg.cache)), face_probs(model_set, Path(cfg.cache))
+    cache = Path(cfg.cache)
+    voice, face = calibrated(model_set, voice_probs(model_set, cache), face_probs(model_set, cache))
     rng = np.random.default_rng(cfg.seed)
     halves = []
     for h in (0, 1):
@@ -261,6 +196,8 @@ def main() -> None:
     margin = float(np.mean([r["margin_fused_over_better_channel"] for r in report_halves]))
     everything = {k: np.concatenate([half["agreeing"][k] for half in halves]) for k in ("v", "f", "truth")}
     shipped = fit_weights(everything["v"], everything["f"], everything["truth"])
+    shipped_threshold = lowest_threshold(*top(pool(everything["v"], everything["f"], shipped), everything["truth"]),
+                                         cfg.target_precision)
     disagree_mean = {
         name: {k: float(np.mean([r["disagreeing"][name][k] for r in report_halves])) for k in row}
         for name, row in report_halves[0]["disagreeing"].items()
@@ -284,6 +221,7 @@ def main() -> None:
             for group, sel in (("male_actors", male), ("female_actors", ~male))
         },
         "halves": report_halves,
+        "fused_uncertain": fused_uncertain(halves, everything, shipped, shipped_threshold, cfg.target_precision),
         "channels_alone": {
             "voice_out_of_fold_all_ravdess_8_labels": accuracy(voice["probs8"].argmax(1), voice["truth8"]),
             "voice_out_of_fold_all_ravdess_fused_labels": accuracy(voice["probs"].argmax(1), voice["truth"]),
@@ -309,10 +247,38 @@ def main() -> None:
     report["seconds_after_imports"] = round(time.perf_counter() - started, 1)
     (results / "fusion_metrics.json").write_text(json.dumps(report, indent=2))
     figure(report, results / "fusion_accuracy.png")
-    set_fusion(model_set.folder, FusionEntry(shipped.voice, shipped.face, "training/results/fusion_metrics.json (shipped_weights)"))
+    set_fusion(model_set.folder, FusionEntry(shipped.voice, shipped.face,
+                                             "training/results/fusion_metrics.json (shipped_weights)",
+                                             uncertain_below=shipped_threshold))
     headline = ("shipped_weights", "agreeing_accuracy_mean", "margin_fused_over_better_channel_mean",
-                "margin_bootstrap_95", "seconds_after_imports")
+                "margin_bootstrap_95", "fused_uncertain", "seconds_after_imports")
     print(json.dumps({k: report[k] for k in headline}, indent=2))
+
+
+def fused_uncertain(halves: list[dict], everything: dict, shipped: FusionWeights, threshold: float | None,
+                    target: float) -> dict:
+    """The fused "uncertain" threshold: what it buys and costs on agreeing pairs, cross-fitted (chosen
+    on the other half with its weights), and how often it calls a disagreeing pair uncertain."""
+    def fused_top(pairs: dict, w: FusionWeights) -> tuple[np.ndarray, np.ndarray]:
+        return top(pool(pairs["v"], pairs["f"], w), pairs["truth"])
+
+    rows = {}
+    for h, half in enumerate(halves):
+        other = halves[1 - h]
+        t = lowest_threshold(*fused_top(other["agreeing"], other["weights"]), target)
+        conf_disagreeing = fused_top(half["disagreeing"], other["weights"])[0]
+        rows[f"actors_{half['actors']}"] = {
+            **answered(*fused_top(half["agreeing"], other["weights"]), t),
+            "disagreeing_pairs_uncertain": 0.0 if t is None else float((conf_disagreeing < t).mean()),
+        }
+    keys = ("precision", "coverage", "accuracy_of_all", "disagreeing_pairs_uncertain")
+    return {
+        "rule": f"{rule(target)}, on agreeing pairs",
+        "cross_fitted": rows,
+        "cross_fitted_mean": {k: float(np.mean([r[k] for r in rows.values()])) for k in keys},
+        "shipped_threshold": threshold,
+        "shipped_on_all_agreeing_pairs_in_sample": answered(*fused_top(everything, shipped), threshold),
+    }
 
 
 def figure(report: dict, out: Path) -> None:

@@ -4,6 +4,9 @@ model, and its manifest entry.
 
     python -m training.export_speech --run runs/speech/net
 
+A run trained with --extra-cache (SAVEE, shifted copies) is exported with the same caches (read
+from its config.json), so its normaliser and held-out clips are the ones it was trained with.
+
 Also writes the float twin of the release ensemble to <run>/speech_float.tflite for bench/.
 """
 
@@ -58,12 +61,14 @@ def main() -> None:
     args = parser.parse_args()
 
     run = Path(args.run)
-    data = SpeechData(args.cache)
+    config = json.loads((run / "config.json").read_text()) if (run / "config.json").exists() else {}
+    extra = config.get("extra_cache", "")
+    data = SpeechData(args.cache, extra)
     with tempfile.TemporaryDirectory() as tmp:
         for k in sorted(int(p.stem[7:]) for p in run.glob("cv_fold*.npz")):
             # The int8 twin of each scored fold's seed ensemble, scored on the same held-out actors.
             members = [keras.saving.load_model(p) for p in sorted(run.glob(f"cv{k}_seed*.keras"))]
-            train, test = np.flatnonzero(data.fold != k), np.flatnonzero(data.fold == k)
+            train, test = np.flatnonzero(data.fold != k), data.held_out(k)
             path = Path(tmp) / f"cv{k}.tflite"
             path.write_bytes(to_tflite(fold_ensemble(members), representative(data, train, args.calibration, k)))
             probs = tflite_predict(str(path), held_out_inputs(data, test))
@@ -100,7 +105,9 @@ def main() -> None:
             stats_std=tuple(norm["std"]),
             sample_rate=16000,
         ),
-        training_data="RAVDESS actors 1-20 (first 2.4 s) and TESS",
+        training_data="RAVDESS actors 1-20 (first 2.4 s) and TESS" + (
+            " and SAVEE" if "savee" in extra else "") + (
+            ", with pitch/formant-shifted copies" if "shift" in extra else ""),
         metrics={
             "ravdess_held_out_actors_accuracy_mean": ours["ravdess_held_out_actors"]["fold_accuracy_mean"],
             "ravdess_held_out_actors_accuracy_std": ours["ravdess_held_out_actors"]["fold_accuracy_std"],

@@ -12,6 +12,13 @@ steers training or model choice); their average is scored on fold k's actors and
 member k can still be checked on fold k's actors, which it never heard.
 Writes runs/speech/<name>/cv_fold<k>.npz (held-out probabilities of every head), cv<k>_seed<s>.keras
 and release<k>.keras.
+
+Male-voice gap variants (training/results/speech_gender_gap.json; the defaults train what ships):
+  --gender-balance true   weights so that male and female clips carry equal total loss weight
+  --extra-cache cache/savee_features.npz   SAVEE (4 male speakers; speaker i in fold i, so fold k's
+                          models never heard SAVEE speaker k, who is scored with fold k)
+  --extra-cache cache/speech_shifted.npz   pitch/formant-shifted copies of the RAVDESS and TESS
+                          clips (training only: never scored)
 """
 
 from __future__ import annotations
@@ -50,33 +57,60 @@ class Config:
     stats_width: int = 192  # units of the statistics branch's first layer
     folds: str = "0,1,2,3,4"
     seeds: int = 3  # "cv": models per fold, differing only in their seed, averaged
+    resume: bool = False  # "cv": keep a fold's seed models already saved (add seeds to a run)
     # "cv": train and score each fold; "score": re-score the saved "cv" models; "release": the
     # members of the shipped model
     stage: str = "cv"
     name: str = "net"  # run folder under `out`
     seed: int = 0
     cache: str = "cache/speech_features.npz"
+    # further caches (comma-separated) of the same format: SAVEE clips (trained on like RAVDESS,
+    # scored speaker-independently with their fold) or shifted copies (training only)
+    extra_cache: str = ""
+    extra_weight: float = 1.0  # loss weight of a clip from an extra cache against a RAVDESS clip's 1
+    gender_balance: bool = False  # reweight so male and female clips carry equal total loss weight
     out: str = "runs/speech"
 
 
 class SpeechData:
     """The cached features, with the statistics normaliser shared by every fold and by serving."""
 
-    def __init__(self, path: str):
-        z = np.load(path)
-        self.image = z["image"]
-        self.mfcc = z["mfcc"]
-        self.prosody = z["prosody"]
-        self.spectral = z["spectral"]
-        self.label = z["label"]
-        self.fold = z["fold"]
-        self.corpus = z["corpus"]
-        self.male = z["male"]
-        self.spec = json.loads(str(z["spec"]))
+    def __init__(self, path: str, extra: str = ""):
+        parts = [np.load(path)] + [np.load(p) for p in extra.split(",") if p]
+        versions = parts[0]["image"].shape[1]
+
+        def cat(key: str) -> np.ndarray:
+            arrays = []
+            for z in parts:
+                a = z[key]
+                if a.ndim > 1 and a.shape[1] < versions:  # fewer versions: repeat the clean one
+                    a = np.concatenate([a, np.repeat(a[:, :1], versions - a.shape[1], axis=1)], axis=1)
+                arrays.append(a)
+            return np.concatenate(arrays)
+
+        self.image = cat("image")
+        self.mfcc = cat("mfcc")
+        self.prosody = cat("prosody")
+        self.spectral = cat("spectral")
+        self.label = cat("label")
+        self.fold = cat("fold")
+        self.corpus = cat("corpus")
+        self.male = cat("male")
+        # 0: the main cache; i: the i-th extra cache. Shifted copies ("shifted" in the cache) are
+        # training material only and never scored.
+        self.source = np.concatenate([np.full(len(z["label"]), i) for i, z in enumerate(parts)])
+        self.scorable = np.concatenate([np.full(len(z["label"]), "shifted" not in z.files) for z in parts])
+        self.spec = json.loads(str(parts[0]["spec"]))
+        assert all(json.loads(str(z["spec"])) == self.spec for z in parts), "caches of different feature specs"
         self.stats = utterance_stats(self.mfcc, self.prosody, self.spectral)
         flat = self.stats.reshape(-1, self.stats.shape[-1])
         self.stats_mean = flat.mean(axis=0)
         self.stats_std = flat.std(axis=0) + 1e-6
+
+    def held_out(self, fold: int) -> np.ndarray:
+        """Fold k's clips to score: its RAVDESS actors, TESS words and SAVEE speaker, never a
+        shifted copy."""
+        return np.flatnonzero((self.fold == fold) & self.scorable)
 
     def inputs(
         self, model: str, clips: np.ndarray, versions: np.ndarray, stats_versions: np.ndarray | None = None
@@ -128,7 +162,7 @@ def train_model(data: SpeechData, held_out: int, cfg: Config, seed: int) -> kera
     """Train on every fold but `held_out` for the configured, fixed number of epochs."""
     rng = np.random.default_rng(seed)
     keras.utils.set_random_seed(seed)
-    train = np.flatnonzero((data.fold != held_out) & ((data.corpus == "ravdess") | cfg.use_tess))
+    train = np.flatnonzero((data.fold != held_out) & ((data.corpus != "tess") | cfg.use_tess))
     model = build(cfg, data)
     heads = list(model.output)  # "probs" and, for speech_net, one training-only head per branch
     steps = cfg.epochs * int(np.ceil(train.size / cfg.batch_size))
@@ -140,6 +174,10 @@ def train_model(data: SpeechData, held_out: int, cfg: Config, seed: int) -> kera
     )
     n_versions = data.image.shape[1]
     weights = np.where(data.corpus[train] == "tess", cfg.tess_weight, 1.0).astype(np.float32)
+    weights = np.where(data.source[train] > 0, weights * cfg.extra_weight, weights)
+    if cfg.gender_balance:
+        male = data.male[train]
+        weights = np.where(male, weights / weights[male].sum(), weights / weights[~male].sum())
     weights /= weights.mean()
     for epoch in range(cfg.epochs):
         t0 = time.time()
@@ -168,7 +206,7 @@ def score_fold(out: Path, data: SpeechData, fold: int, cfg: Config) -> float:
     members = [keras.saving.load_model(p) for p in sorted(out.glob(f"cv{fold}_seed*.keras"))]
     if not members:
         raise SystemExit(f"no saved models of fold {fold} under {out} (run --stage cv first)")
-    clips = np.flatnonzero(data.fold == fold)
+    clips = data.held_out(fold)
     inputs = data.inputs(cfg.model, clips, np.zeros(clips.size, dtype=int))
     outputs = [m.predict(inputs, batch_size=256, verbose=0) for m in members]
     heads = {h: np.mean([o[h] for o in outputs], axis=0) for h in outputs[0]}
@@ -190,7 +228,7 @@ def main() -> None:
     cfg = Config(**vars(parser.parse_args()))
     if cfg.stage not in ("cv", "score", "release"):
         parser.error(f"--stage must be cv, score or release, not {cfg.stage!r}")
-    data = SpeechData(cfg.cache)
+    data = SpeechData(cfg.cache, cfg.extra_cache)
     out = Path(cfg.out) / cfg.name
     if cfg.stage != "score":  # scoring keeps the record of the run that trained the models
         out.mkdir(parents=True, exist_ok=True)
@@ -204,6 +242,8 @@ def main() -> None:
             continue
         if cfg.stage == "cv":
             for s in range(cfg.seeds):
+                if cfg.resume and (out / f"cv{fold}_seed{s}.keras").exists():
+                    continue
                 model = train_model(data, fold, cfg, cfg.seed * 100 + fold * 10 + s)
                 model.save(out / f"cv{fold}_seed{s}.keras")
         acc = score_fold(out, data, fold, cfg)

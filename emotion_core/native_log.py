@@ -1,0 +1,51 @@
+"""Native libraries' repeated start-up chatter on stderr, collapsed to one line per message.
+
+MediaPipe's bundled LiteRT writes "Sparsity tensors may not yet be fully supported" once per
+sparse tensor (46 times for the full-range face detector) straight to file descriptor 2, from
+C++, past Python's logging and past every log-level variable (TF_CPP_MIN_LOG_LEVEL,
+GLOG_minloglevel: tried, no effect). `collapsed_stderr` captures descriptor 2 while a model
+loads and writes each distinct line back once, with how often it came, and never again for a
+later load (one per worker), so the lines that matter (the model set in use) stay visible in a
+Space's log.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Descriptor 2 is one per process: two loads at once (one per worker) must not capture each other.
+_LOCK = threading.Lock()
+_SHOWN: set[str] = set()  # lines already written back in this process
+
+
+def collapse(lines: list[str]) -> list[str]:
+    """Each distinct line once, in order of first appearance, with "(xN)" when it came N > 1 times."""
+    counts = Counter(lines)
+    return [line if counts[line] == 1 else f"{line} (x{counts[line]})" for line in dict.fromkeys(lines)]
+
+
+@contextmanager
+def collapsed_stderr() -> Iterator[None]:
+    """Capture what native code writes to stderr inside the block; write it back collapsed."""
+    with _LOCK, tempfile.TemporaryFile() as sink:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            written = sink.read().decode("utf-8", "replace").splitlines()
+            lines = [line for line in written if line not in _SHOWN]
+            _SHOWN.update(lines)
+            if lines:
+                os.write(2, ("\n".join(collapse(lines)) + "\n").encode())
