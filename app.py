@@ -43,7 +43,8 @@ _CHECKED: dict[Path, Analyzer] = {}
 # How many analyses run at once: each worker has its own interpreters and detectors (see
 # emotion_core.analyzer), and the analysis queue lets this many events through together. Chosen by
 # measurement on the Space's 2 cores (bench/load.py; README "How it holds up").
-ANALYSIS_WORKERS = int(os.environ.get("EMOTION_WORKERS", "3"))
+# A value that is not a positive number falls back to 3, with a logged reason.
+ANALYSIS_WORKERS = limits.env_number(os.environ, "EMOTION_WORKERS", 3, int)
 
 
 def _load_all(model_set: ModelSet) -> None:

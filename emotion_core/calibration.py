@@ -33,7 +33,7 @@ def fit_temperature(probs: np.ndarray, truth: np.ndarray) -> float:
     1 / T (a log-sum-exp of linear functions minus a linear one), so a bounded scalar search on
     log T finds its minimum.
     """
-    from scipy.optimize import minimize_scalar  # scipy comes with librosa; only fitting needs it
+    from scipy.optimize import minimize_scalar  # only fitting needs scipy
 
     log_p = np.log(np.clip(np.asarray(probs, dtype=np.float64), PROB_FLOOR, None))
     truth = np.asarray(truth, dtype=np.int64)

@@ -103,7 +103,7 @@ def fit_weights(voice: np.ndarray, face: np.ndarray, truth: np.ndarray) -> Fusio
     into FUSED_LABELS. The loss is convex in the weights (a log-sum-exp of linear functions minus
     a linear one), so L-BFGS-B from (1, 1) finds the global minimum within the bounds.
     """
-    from scipy.optimize import minimize  # scipy comes with librosa; only fitting needs it
+    from scipy.optimize import minimize  # only fitting needs scipy
 
     log_v, log_f = _log_clipped(voice), _log_clipped(face)
     truth = np.asarray(truth, dtype=np.int64)

@@ -206,3 +206,15 @@ def test_a_snapshot_reaches_the_app_undecoded_and_keeps_a_16_bit_face(client, se
     assert snapshot.preprocess(ImageData(path=path, orig_name="snapshot.png")) == path
     _, label, report = client.predict(handle_file(path), api_name="/analyze_webcam")
     assert len(report["faces"]) == 1 and label["label"] == report["faces"][0]["label"]
+
+
+def test_every_recording_without_speech_is_answered_no_speech(client, tmp_path):
+    """Silence, noise, hum and music at three levels (training/no_speech.py), as uploads: the
+    verdict is in the result, and no emotion is shown."""
+    from training import no_speech
+
+    for name, path in no_speech.write(tmp_path).items():
+        label, _, _, report = client.predict(handle_file(str(path)), api_name="/analyze_audio")
+        assert report["audio"]["abstain"] == "no speech", name
+        assert report["audio"]["label"] is None and report["audio"]["probs"] is None, name
+        assert label is None or label.get("label") is None, name

@@ -76,6 +76,7 @@ def test_the_app_starts_with_bad_variables_and_a_readable_log():
         "EMOTION_MODEL_REPO": "owner/models",
         "EMOTION_MODEL_TIMEOUT": "abc",
         "EMOTION_MAX_AUDIO_SECONDS": "ten minutes",
+        "EMOTION_WORKERS": "abc",
         "HF_ENDPOINT": "http://127.0.0.1:9",  # nothing listens: the Hub step fails at once
         "HF_HUB_OFFLINE": "1",
     }
@@ -88,6 +89,7 @@ def test_the_app_starts_with_bad_variables_and_a_readable_log():
     log = run.stderr
     assert "EMOTION_MODEL_TIMEOUT='abc' is not a number; using the default, 5.0" in log
     assert "EMOTION_MAX_AUDIO_SECONDS='ten minutes' is not a number; using the default, 300.0" in log
+    assert "EMOTION_WORKERS='abc' is not a number; using the default, 3" in log
     assert "model set: no usable cached snapshot of owner/models@main" in log
     sparsity = [line for line in log.splitlines() if "Sparsity tensors" in line]
     assert len(sparsity) == 1 and sparsity[0].endswith("(x46)"), sparsity
