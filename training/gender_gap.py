@@ -278,14 +278,9 @@ def causes_section(shipped: dict, cache: dict, out: Path, manifest_norm: tuple[n
     # 4. distance of held-out clips to their training neighbours (standardised statistics)
     dist = {"male": [], "female": []}
     tess_neigh = {"male": [], "female": []}
-    for k in range(5):
-        train = main & (data.fold != k)
-        sc = StandardScaler().fit(clean[train])
-        nn = NearestNeighbors(n_neighbors=10).fit(sc.transform(clean[train]))
-        for g, sel in (("male", rav & (data.fold == k) & data.male), ("female", rav & (data.fold == k) & ~data.male)):
-            dd, ii = nn.kneighbors(sc.transform(clean[sel]))
-            dist[g].append(dd.mean(1))
-            tess_neigh[g].append((data.corpus[train][ii] == "tess").mean(1))
+    for g, _, train, dd, ii in held_out_neighbours(data, clean, main, rav):
+        dist[g].append(dd.mean(1))
+        tess_neigh[g].append((data.corpus[train][ii] == "tess").mean(1))
     dist = {g: np.concatenate(v) for g, v in dist.items()}
     tess_neigh = {g: np.concatenate(v) for g, v in tess_neigh.items()}
     near_male = {}
@@ -329,17 +324,24 @@ def causes_section(shipped: dict, cache: dict, out: Path, manifest_norm: tuple[n
     }
 
 
-def knn_label_agreement(data, clean, main, rav) -> dict:
-    """How often a held-out clip's 10 nearest training clips carry its own label (by gender): how
-    well the training data covers each gender's emotions in statistics space."""
-    out = {"male": [], "female": []}
+def held_out_neighbours(data, clean, main, rav):
+    """For each fold and gender: (gender, held-out selection, training selection, distances and
+    indices of each held-out clip's 10 nearest training clips in standardised statistics)."""
     for k in range(5):
         train = main & (data.fold != k)
         sc = StandardScaler().fit(clean[train])
         nn = NearestNeighbors(n_neighbors=10).fit(sc.transform(clean[train]))
         for g, sel in (("male", rav & (data.fold == k) & data.male), ("female", rav & (data.fold == k) & ~data.male)):
-            _, ii = nn.kneighbors(sc.transform(clean[sel]))
-            out[g].append((data.label[train][ii] == data.label[sel][:, None]).mean(1))
+            dd, ii = nn.kneighbors(sc.transform(clean[sel]))
+            yield g, sel, train, dd, ii
+
+
+def knn_label_agreement(data, clean, main, rav) -> dict:
+    """How often a held-out clip's 10 nearest training clips carry its own label (by gender): how
+    well the training data covers each gender's emotions in statistics space."""
+    out = {"male": [], "female": []}
+    for g, sel, train, _, ii in held_out_neighbours(data, clean, main, rav):
+        out[g].append((data.label[train][ii] == data.label[sel][:, None]).mean(1))
     return {g: pct(float(np.concatenate(v).mean())) for g, v in out.items()}
 
 
