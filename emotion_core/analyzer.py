@@ -32,7 +32,7 @@ from .results import (
     Keyframe,
     Result,
     VideoResult,
-    mean_distribution,
+    main_face_mean,
 )
 from .speech import SpeechModel
 from .vad import VoiceActivity
@@ -252,12 +252,10 @@ class Analyzer:
         windows = []
         for i, (start, end, voice) in enumerate(spans):
             last = i == len(spans) - 1
-            face = mean_distribution([f.faces[0].probs for f in frames
-                                      if f.faces and start <= f.t and (f.t < end or last)])
+            face = main_face_mean(frames, start, end, through_end=last)
             probs, channels = fuse(voice, face, self.fusion_weights)
             windows.append(FusedWindow(start, end, probs, channels))
-        face = mean_distribution([f.faces[0].probs for f in frames if f.faces])
-        probs, channels = fuse(None if audio is None else audio.probs, face, self.fusion_weights)
+        probs, channels = fuse(None if audio is None else audio.probs, main_face_mean(frames), self.fusion_weights)
         return FusedResult(probs, channels, windows, self.uncertain_below[channels])
 
 

@@ -12,6 +12,7 @@ its `probs` and its top `label`, so a client must read `abstain` before `label`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,6 +164,16 @@ class FrameFaces:
         return {"t": round(self.t, 3), "faces": [f.to_dict() for f in self.faces]}
 
 
+def main_face_mean(
+    frames: list[FrameFaces], start: float = 0.0, end: float = math.inf, through_end: bool = False
+) -> dict[str, float] | None:
+    """The main (largest) face's mean distribution over the frames with a face at start <= t < end
+    (t <= end with `through_end`: a clip's last window keeps its last frame); None without one."""
+    return mean_distribution([
+        f.faces[0].probs for f in frames if f.faces and start <= f.t and (f.t < end or (through_end and f.t <= end))
+    ])
+
+
 @dataclass
 class FusedWindow:
     """The fused reading of one time window and the channels that spoke in it."""
@@ -235,7 +246,7 @@ class VideoResult:
     @property
     def face_probs(self) -> dict[str, float] | None:
         """The main face's mean distribution over every sampled frame that had a face."""
-        return mean_distribution([f.faces[0].probs for f in self.frames if f.faces])
+        return main_face_mean(self.frames)
 
     def to_dict(self) -> dict:
         face = self.face_probs
