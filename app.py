@@ -18,7 +18,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import gradio as gr
 import numpy as np
 from gradio import processing_utils
-from matplotlib.figure import Figure
 
 from emotion_core import Analyzer, limits
 from emotion_core.errors import InputError, log_failure, user_message
@@ -26,9 +25,9 @@ from emotion_core.limits import duration_text
 from emotion_core.live import LiveSession
 from emotion_core.model_set import ModelSet
 from emotion_core.overlay import annotate
-from emotion_core.plots import mfcc_figure, timeline_figure, video_timeline_figure
-from emotion_core.report import result_json
-from emotion_core.results import NO_FACE, NO_READING, NO_SPEECH, UNCERTAIN, ImageResult, VideoResult
+from emotion_core.processes import WorkerPool
+from emotion_core.results import NO_FACE, NO_READING, NO_SPEECH, UNCERTAIN
+from emotion_core.views import AudioView, ImageView, VideoView, audio_view, image_view, video_view
 from hub.card import model_card_text
 from hub.fetch import resolve_model_set
 
@@ -38,32 +37,43 @@ logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(n
 logging.getLogger("hub").setLevel(logging.INFO)
 logger = logging.getLogger(__name__)
 
+# How many analyses of files and recordings run at once, each in a worker process of its own
+# (emotion_core/processes.py), and how many events the analysis queue lets through together.
+# Chosen by measurement on the Space's 2 cores (bench/load.py; README "How it holds up").
+# A value that is not a positive number falls back to 2, with a logged reason.
+ANALYSIS_WORKERS = limits.env_number(os.environ, "EMOTION_WORKERS", 2, int)
+# Forked here, while this process still has one thread: no model, server or download has started.
+POOL = WorkerPool(ANALYSIS_WORKERS)
+
 # Built once at import: every request shares the loaded models. The set comes from the Hub repo in
 # EMOTION_MODEL_REPO when it verifies and all its models load, else from the cache, else the
 # embedded defaults (hub/fetch.py). Loading everything here means a broken embedded set stops the
 # app at start-up instead of failing the first visitor.
 _CHECKED: dict[Path, Analyzer] = {}
 
-
-# How many analyses run at once: each worker has its own interpreters and detectors (see
-# emotion_core.analyzer), and the analysis queue lets this many events through together. Chosen by
-# measurement on the Space's 2 cores (bench/load.py; README "How it holds up").
-# A value that is not a positive number falls back to 3, with a logged reason.
-ANALYSIS_WORKERS = limits.env_number(os.environ, "EMOTION_WORKERS", 3, int)
+# The Live tab's frames and sound chunks are analysed in this process, by threads that each take
+# one of these workers' models per call: a frame is too small a job to send to another process.
+LIVE_WORKERS = 2
 
 
 def _load_all(model_set: ModelSet) -> None:
     """The check a fetched set must pass: every model loads. The loaded models are kept for use."""
-    _CHECKED[model_set.folder] = Analyzer(model_set, workers=ANALYSIS_WORKERS).load()
+    _CHECKED[model_set.folder] = Analyzer(model_set, workers=LIVE_WORKERS).load()
 
 
 _MODEL_SET = resolve_model_set(check=_load_all)
-ANALYZER = _CHECKED.get(_MODEL_SET.folder) or Analyzer(_MODEL_SET, workers=ANALYSIS_WORKERS).load()
-SPEC = ANALYZER.speech.spec
+POOL.load(_MODEL_SET.folder, _MODEL_SET.source)  # the workers load while this process does
+ANALYZER = _CHECKED.get(_MODEL_SET.folder) or Analyzer(_MODEL_SET, workers=LIVE_WORKERS).load()
+POOL.wait_ready()
 
-# Analyses of files and recordings share one queue of ANALYSIS_WORKERS slots, one per worker. Live
-# streams are not in that queue: a stream holds its slot for as long as it runs, so it would lock
-# everyone else out; their frames and chunks take a worker per call, between the analyses' calls.
+# Where the workers write figures and boxed images: Gradio's own cache, which it serves without
+# copying and from which delete_cache removes them (see build()).
+FIGURES = Path(gr.utils.get_upload_folder())
+FIGURES.mkdir(parents=True, exist_ok=True)
+
+# Analyses of files and recordings share one queue of ANALYSIS_WORKERS slots, one per worker
+# process. Live streams are not in that queue: a stream holds its slot for as long as it runs, so
+# it would lock everyone else out.
 ANALYSIS_QUEUE = "analysis"
 
 # Caps on what one visitor may send (a public Space shares its two cores) are all in
@@ -114,74 +124,56 @@ def undecoded(component: gr.components.Component) -> gr.components.Component:
     return component
 
 
-def analyze(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple[dict | None, Figure, gr.Plot, dict]:
-    """Distribution, MFCC figure, timeline (visible only for several windows) and the full result."""
+def analyze(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
+    """Distribution, MFCC figure, timeline (shown only for several windows) and the full result."""
     if path is None:
         raise gr.Error("No audio yet: record something or choose a file, then press Analyze.", print_exception=False)
     try:
-        progress(0.0, desc="Decoding and reading the voice")
+        progress(0.0, desc="Reading the voice")
         _check_size(path)
-        result = ANALYZER.analyze_audio(path)
-        progress(0.8, desc="Drawing plots")
-        mfcc_plot = mfcc_figure(result.samples, SPEC)
-        several = len(result.windows) > 1
-        timeline = gr.Plot(value=timeline_figure(result) if several else None, visible=several)
+        view: AudioView = POOL.run(audio_view, path, str(FIGURES))
     except Exception as exc:
         raise _fail("audio", path, exc) from exc
-    if result.abstain == NO_SPEECH:
+    if view.no_speech:
         gr.Warning("No speech detected: the recording holds no voice to read, so it gets no emotion.")
-    return result.probs, mfcc_plot, timeline, result_json(result, models=ANALYZER.model_set.source)
+    timeline = gr.Image(value=view.timeline, visible=view.timeline is not None)
+    return view.probs, view.mfcc, timeline, view.report
 
 
-def analyze_image(path: str | None, webcam: bool) -> tuple[np.ndarray, dict | None, dict]:
+def analyze_image(path: str | None, webcam: bool) -> tuple[str, dict | None, dict]:
     """The image with every face boxed, the main (largest) face's distribution and the full result."""
     if path is None:
         source = "take a snapshot" if webcam else "choose an image"
         raise gr.Error(f"No image yet: {source}, then press Analyze.", print_exception=False)
     try:
         _check_size(path)
-        result: ImageResult = ANALYZER.analyze_image(path, webcam=webcam)
+        view: ImageView = POOL.run(image_view, path, str(FIGURES), webcam)
     except Exception as exc:
         raise _fail("image", path, exc) from exc
-    report = result_json(result, models=ANALYZER.model_set.source)
-    if not result.faces:
+    if not view.faces:
         gr.Warning("No face found: face the camera, with your whole face in the frame and in good light.")
-        return result.rgb, None, report
-    return annotate(result.rgb, result.faces), result.faces[0].probs, report
+    return view.image, view.probs, view.report
 
 
-def analyze_webcam(path: str | None) -> tuple[np.ndarray, dict | None, dict]:
+def analyze_webcam(path: str | None) -> tuple[str, dict | None, dict]:
     return analyze_image(path, webcam=True)
 
 
-def analyze_uploaded_image(path: str | None) -> tuple[np.ndarray, dict | None, dict]:
+def analyze_uploaded_image(path: str | None) -> tuple[str, dict | None, dict]:
     return analyze_image(path, webcam=False)
 
 
 def analyze_video(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
-    """Fused, voice and face distributions, the frame to show, the MFCC plot, the timeline, the result."""
+    """Fused, voice and face distributions, the frame to show, the MFCC figure, the timeline, the result."""
     if path is None:
         raise gr.Error("No video yet: record a clip or choose a file, then press Analyze.", print_exception=False)
     try:
         _check_size(path)
-        result: VideoResult = ANALYZER.analyze_video(path, progress=lambda fraction, stage: progress(fraction, desc=stage))
-        progress(0.97, desc="Drawing plots")
-        timeline = gr.Plot(value=video_timeline_figure(result), visible=True)
-        audio = result.audio
-        mfcc_plot = mfcc_figure(audio.samples, SPEC) if audio else gr.Plot(value=None, visible=False)
+        view: VideoView = POOL.run(video_view, path, str(FIGURES), progress=lambda fraction, stage: progress(fraction, desc=stage))
     except Exception as exc:
         raise _fail("video", path, exc) from exc
-    frame = result.keyframe
-    shown = annotate(frame.rgb, frame.faces) if frame and frame.faces else (frame.rgb if frame else None)
-    return (
-        result.fused.probs,
-        audio.probs if audio else None,
-        result.face_probs,
-        shown,
-        mfcc_plot,
-        timeline,
-        result_json(result, models=ANALYZER.model_set.source),
-    )
+    mfcc = view.mfcc if view.mfcc else gr.Image(value=None, visible=False)
+    return view.fused, view.voice, view.face, view.frame, mfcc, gr.Image(value=view.timeline, visible=True), view.report
 
 
 def new_live_session() -> LiveSession:
@@ -217,8 +209,8 @@ def live_sound(chunk: tuple[int, np.ndarray] | None, session: LiveSession) -> tu
 def _show(voice: bool, face: bool, fused: bool):
     """Only the outputs of the chosen input are shown; the timeline and the verdict wait for the analysis."""
     return lambda: (
-        gr.Column(visible=voice), gr.Column(visible=face), gr.Column(visible=fused), gr.Plot(visible=False),
-        gr.Plot(visible=voice), "",
+        gr.Column(visible=voice), gr.Column(visible=face), gr.Column(visible=fused), gr.Image(visible=False),
+        gr.Image(visible=voice), "",
     )
 
 
@@ -334,12 +326,12 @@ def build() -> gr.Blocks:
             with gr.Column(visible=False, elem_id="voice_box") as voice_box:
                 gr.Markdown("### Voice")
                 voice_label = gr.Label(num_top_classes=8, label="Emotion in the voice", elem_id="voice_label")
-                mfcc_plot = gr.Plot(label="MFCC", format="png")
+                mfcc_plot = gr.Image(label="MFCC", interactive=False, elem_id="mfcc")
             with gr.Column(visible=False, elem_id="face_box") as face_box:
                 gr.Markdown("### Face")
-                faces_image = gr.Image(label="Faces found", interactive=False, format="png", elem_id="faces_image")
+                faces_image = gr.Image(label="Faces found", interactive=False, elem_id="faces_image")
                 face_label = gr.Label(num_top_classes=7, label="Emotion of the main (largest) face", elem_id="face_label")
-        timeline = gr.Plot(label="Timeline", visible=False, elem_id="timeline", format="png")
+        timeline = gr.Image(label="Timeline", visible=False, interactive=False, elem_id="timeline")
         report = gr.JSON(label="Full result", elem_id="report")
 
         boxes = [voice_box, face_box, fused_box, timeline, mfcc_plot, verdict_box]

@@ -126,17 +126,42 @@ class Server:
     process: subprocess.Popen
     started: float  # time.perf_counter() when the process was started
 
+    def pids(self) -> list[int]:
+        """The server's process and its worker processes (and theirs)."""
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for children in Path(f"/proc/{pid}/task").glob("*/children"):
+                todo.extend(int(child) for child in _read(children).split())
+        return found
+
     def rss_mb(self) -> float:
-        """The server's resident memory (VmRSS), MB."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS")
+        """The resident memory (VmRSS) of the server and its workers together, MB. Pages the
+        workers share with the server since they were forked count once per process."""
+        total = 0
+        for pid in self.pids():
+            total += next((int(line.split()[1]) for line in _read(f"/proc/{pid}/status").splitlines()
+                           if line.startswith("VmRSS:")), 0)
+        return total / 1024
 
     def cpu_seconds(self) -> float:
-        """User and system CPU time the server has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User and system CPU time the server and its workers have used so far."""
+        total = 0
+        for pid in self.pids():
+            stat = _read(f"/proc/{pid}/stat")
+            if stat:
+                fields = stat.rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+def _read(path: str | Path) -> str:
+    """A /proc file's text; empty when the process has just ended."""
+    try:
+        return Path(path).read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
 
 
 @contextmanager

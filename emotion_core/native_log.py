@@ -22,6 +22,14 @@ from contextlib import contextmanager
 # Descriptor 2 is one per process: two loads at once (one per worker) must not capture each other.
 _LOCK = threading.Lock()
 _SHOWN: set[str] = set()  # lines already written back in this process
+_DROP = False  # True in a worker process: the serving process has written the same lines
+
+
+def drop_all() -> None:
+    """Write nothing back from now on: for a worker process (processes.py), whose model loads say
+    what the serving process's own load has already said once."""
+    global _DROP
+    _DROP = True
 
 
 def collapse(lines: list[str]) -> list[str]:
@@ -45,7 +53,7 @@ def collapsed_stderr() -> Iterator[None]:
             os.close(saved)
             sink.seek(0)
             written = sink.read().decode("utf-8", "replace").splitlines()
-            lines = [line for line in written if line not in _SHOWN]
+            lines = [] if _DROP else [line for line in written if line not in _SHOWN]
             _SHOWN.update(lines)
             if lines:
                 os.write(2, ("\n".join(collapse(lines)) + "\n").encode())

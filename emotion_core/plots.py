@@ -25,10 +25,9 @@ COLOURS = dict(zip(LABELS, ("#7f7f7f", "#17becf", "#ff7f0e", "#1f77b4", "#d62728
 
 
 # Room around the axes, in inches: tick labels and axis label on the left and at the bottom, the
-# title at the top; on the right, a colour bar or a legend when the figure has one.
+# title at the top; on the right, a legend when the figure has one.
 MARGIN = {"left": 0.75, "bottom": 0.55, "top": 0.4, "right": 0.2}
 LEGEND_WIDTH = 1.2
-COLOURBAR_WIDTH = 0.9
 
 
 def _new_figure(width: float, height: float, right: float = MARGIN["right"], hspace: float = 0.0) -> Figure:
@@ -53,9 +52,9 @@ def mfcc_figure(audio: np.ndarray, spec: FeatureSpec) -> Figure:
     """
     coeffs = mfcc(audio, spec)[1:]
     duration = audio.shape[0] / SAMPLE_RATE
-    fig = _new_figure(9.0, 3.2, right=COLOURBAR_WIDTH)
+    fig = _new_figure(9.0, 3.2)
     ax = fig.add_subplot()
-    image = ax.imshow(
+    ax.imshow(
         coeffs,
         origin="lower",
         aspect="auto",
@@ -64,10 +63,9 @@ def mfcc_figure(audio: np.ndarray, spec: FeatureSpec) -> Figure:
         interpolation="nearest",
     )
     ax.set_xlim(0.0, duration)
-    ax.set_title(f"MFCC of the recording (coefficients 1-{coeffs.shape[0]}; c0, the loudness, left out)")
+    ax.set_title(f"MFCC of the recording (coefficients 1-{coeffs.shape[0]}, brighter is higher; c0, the loudness, left out)")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("coefficient")
-    fig.colorbar(image, ax=ax, label="value", fraction=0.04, pad=0.015)
     return fig
 
 

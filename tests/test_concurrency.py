@@ -123,7 +123,7 @@ def test_the_served_app_answers_concurrent_clients_as_it_answers_one_at_a_time(s
     app, url = served_app
     analyses = [fn for fn in app.demo.fns.values() if fn.concurrency_id == app.ANALYSIS_QUEUE]
     assert len(analyses) == 6 and {fn.concurrency_limit for fn in analyses} == {app.ANALYSIS_WORKERS}
-    assert len(app.ANALYZER.workers) == app.ANALYSIS_WORKERS
+    assert app.POOL.size == app.ANALYSIS_WORKERS
     requests = workload(tmp_path)
     reference, _ = one_at_a_time(url, requests, rounds=1)
     result = under_load(url, requests, reference, clients=6, per_client=4, max_seconds=300)

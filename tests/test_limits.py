@@ -89,7 +89,7 @@ def test_the_app_starts_with_bad_variables_and_a_readable_log():
     log = run.stderr
     assert "EMOTION_MODEL_TIMEOUT='abc' is not a number; using the default, 5.0" in log
     assert "EMOTION_MAX_AUDIO_SECONDS='ten minutes' is not a number; using the default, 300.0" in log
-    assert "EMOTION_WORKERS='abc' is not a number; using the default, 3" in log
+    assert "EMOTION_WORKERS='abc' is not a number; using the default, 2" in log
     assert "model set: no usable cached snapshot of owner/models@main" in log
     sparsity = [line for line in log.splitlines() if "Sparsity tensors" in line]
     assert len(sparsity) == 1 and sparsity[0].endswith("(x46)"), sparsity
