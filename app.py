@@ -21,6 +21,7 @@ from gradio import processing_utils
 
 from emotion_core import Analyzer, limits
 from emotion_core.errors import InputError, log_failure, user_message
+from emotion_core.face import import_mediapipe
 from emotion_core.limits import duration_text
 from emotion_core.live import LiveSession
 from emotion_core.model_set import ModelSet
@@ -42,7 +43,9 @@ logger = logging.getLogger(__name__)
 # Chosen by measurement on the Space's 2 cores (bench/load.py; README "How it holds up").
 # A value that is not a positive number falls back to 2, with a logged reason.
 ANALYSIS_WORKERS = limits.env_number(os.environ, "EMOTION_WORKERS", 2, int)
-# Forked here, while this process still has one thread: no model, server or download has started.
+# Forked here, before any model, server or download starts a thread. MediaPipe is imported first,
+# so that the workers share the import instead of each paying for it (bench/cold_start.py).
+import_mediapipe()
 POOL = WorkerPool(ANALYSIS_WORKERS)
 
 # Built once at import: every request shares the loaded models. The set comes from the Hub repo in

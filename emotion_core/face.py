@@ -24,16 +24,23 @@ class Detection:
     score: float
 
 
+def import_mediapipe():
+    """MediaPipe and the parts of its Tasks API the detector uses. Imported on first use, not at the
+    top: it takes over a second (and imports TensorFlow wherever that is installed), which
+    audio-only use should never pay. A server imports it before forking its worker processes, so
+    that they share the import instead of each paying for it again."""
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    return mp, BaseOptions, vision
+
+
 class FaceDetector:
     """MediaPipe Tasks FaceDetector with both BlazeFace models: short range for webcams, full
     range for photos, where faces can be small in a large frame."""
 
     def __init__(self, model_set: ModelSet, min_confidence: float = MIN_CONFIDENCE):
-        # Imported here, not at the top: MediaPipe takes seconds to import (and imports TensorFlow
-        # wherever that is installed), which audio-only use should never pay.
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
-
+        mp, BaseOptions, vision = import_mediapipe()
         self._mp = mp
         entry = model_set.face_detector
         try:

@@ -6,22 +6,25 @@ interpreter lock, and with three threads the server kept 1.3 of its 2 cores busy
 time; a call is a function of views.py (or any module-level function taking the Analyzer first).
 
 Workers are forked, not spawned: a spawned worker re-runs the app's main file (multiprocessing's
-rule for the main module) and pays for every import again. Forking is safe only while the
-parent has one thread, so the app forks them as soon as its imports are done, before any model,
-server or download starts a thread. A worker that dies in a call (a crash of a native decoder on a
-hostile file) is replaced by a fork of the serving process, which has threads by then: its new
-models are loaded from files, not inherited, so it shares no lock with them. The call that killed
-it fails with WorkerCrashed; other calls go on.
+rule for the main module) and pays for every import again. A fork copies no thread but the
+caller's, and a lock another thread held at that moment stays held in the child, so the app
+forks its workers as soon as its imports are done, before any model, server or download starts
+a thread (MediaPipe's import leaves two native threads, idle). A worker that dies in a call (a
+crash of a native decoder on a hostile file) is replaced by a fork of the serving process, which
+has threads by then: its new models are loaded from files, not inherited from them. The call
+that killed it fails with WorkerCrashed; other calls go on.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
 import pickle
 import queue
 import signal
+import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -69,9 +72,8 @@ class WorkerPool:
     def __init__(self, size: int):
         if size < 1:
             raise ValueError(f"a worker pool needs at least one worker, not {size}")
-        threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 1
-        if threads > 1:
-            logger.warning("forking %d workers from a process with %d threads", size, threads)
+        if threading.active_count() > 1:
+            logger.warning("forking %d workers while %d threads run", size, threading.active_count())
         self._workers = [_Worker() for _ in range(size)]
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._model_set: tuple[Path, str] | None = None
@@ -159,6 +161,26 @@ def _serve(conn: Connection) -> None:
                 conn.send(("done", fn(analyzer, *args, **(options if wants_progress else {}))))
         except Exception as exc:
             conn.send(("error", _portable(exc)))
+        _give_back_free_memory()
+
+
+def _give_back_free_memory() -> None:
+    """Return the heap's free pages to the system after each call (glibc's malloc_trim). Calls
+    allocate blocks of every size (recordings, frames, figures); without this, a worker's resident
+    memory crept up as its heap fragmented (bench/soak.py)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc():
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:  # not glibc (musl, macOS): nothing to trim
+        return None
+
+
+_LIBC = _glibc()
 
 
 def _load(folder: str, source: str):
