@@ -34,6 +34,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 READY_SECONDS = 120.0  # a worker must have loaded its models by then (they load in about a second)
+PARENT_CHECK_SECONDS = 2.0  # how often an idle worker checks that the app is still there
 
 
 class WorkerCrashed(RuntimeError):
@@ -46,7 +47,9 @@ class _Worker:
     def __init__(self) -> None:
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child,), daemon=True, name="emotion-worker")
+        self.process = context.Process(
+            target=_serve, args=(child, self.conn, os.getpid()), daemon=True, name="emotion-worker"
+        )
         self.process.start()
         child.close()
 
@@ -142,12 +145,20 @@ def _call(conn: Connection, fn: Callable, args: tuple, progress: Callable[[float
         progress(*value)
 
 
-def _serve(conn: Connection) -> None:
-    """A worker's life: load a model set when told, then answer calls until the parent is gone."""
+def _serve(conn: Connection, parents_end: Connection, parent: int) -> None:
+    """A worker's life: load a model set when told, then answer calls until the parent is gone.
+
+    The fork copied the parent's end of the pipe too: closed here, so that the pipe ends when the
+    parent does. A parent killed outright leaves its other workers holding each other's ends, so
+    an idle worker also checks that its parent is still there."""
+    parents_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the app, which stops its workers
     analyzer = None
     while True:
         try:
+            while not conn.poll(PARENT_CHECK_SECONDS):
+                if os.getppid() != parent:
+                    return
             kind, value = conn.recv()
         except (EOFError, OSError):
             return

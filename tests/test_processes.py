@@ -97,3 +97,39 @@ def test_a_worker_that_dies_is_replaced_and_the_pool_goes_on(pool):
     after = {w.process.pid for w in pool._workers}
     assert len(after) == pool.size == 2 and len(before - after) == 1
     assert [pool.run(_source) for _ in range(4)] == ["embedded"] * 4
+
+
+def test_workers_end_when_the_app_is_killed(tmp_path):
+    """A Space restart kills the app outright; its workers must not live on holding memory."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = "from emotion_core.processes import WorkerPool; import time; pool = WorkerPool(2); time.sleep(60)"
+    app = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path.parent, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    deadline = time.monotonic() + 30
+    while len(_children(app.pid)) < 2:
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.1)
+    workers = _children(app.pid)
+    app.send_signal(signal.SIGKILL)
+    app.wait()
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") and "Z" not in _state(pid) for pid in workers):
+        assert time.monotonic() < deadline, "workers outlived the app"
+        time.sleep(0.1)
+
+
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    return [int(child) for path in Path(f"/proc/{pid}/task").glob("*/children") for child in path.read_text().split()]
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "Z"
