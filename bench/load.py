@@ -1,9 +1,9 @@
 """How the app holds up under many visitors at once.
 
-    python bench/load.py [--clients 32] [--requests 50] [--workers 2 ...] [--max-seconds 900]
+    python bench/load.py [--clients 32] [--requests 50] [--workers 2 ...] [--repeat 1] [--max-seconds 900]
 
-For each worker count (the app's EMOTION_WORKERS: analyses at once, each with models of its
-own), the script starts the app on 127.0.0.1 and then:
+For each worker count (the app's EMOTION_WORKERS: analyses at once, each in a worker process with
+models of its own), --repeat times, the script starts the app on 127.0.0.1 and then:
 
 1. one at a time: every kind of request of the mix (bench/serve.py: short and long audio, a
    photo, a webcam snapshot, a small video, and a broken audio file, image and video that must be
@@ -130,6 +130,7 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--requests", type=int, default=50, help="requests per client")
     p.add_argument("--workers", type=int, nargs="+", default=[2], help="EMOTION_WORKERS values to measure, in turn")
+    p.add_argument("--repeat", type=int, default=1, help="measure each worker count this many times (timings are noisy)")
     p.add_argument("--rounds", type=int, default=5, help="timed one-at-a-time rounds of each kind")
     p.add_argument("--max-seconds", type=float, default=900.0, help="no client starts a request after this")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results/load.json")
@@ -139,7 +140,8 @@ def main() -> None:
         requests = workload(Path(folder))
         runs = []
         for workers in args.workers:
-            runs.append(run(workers, requests, args))
+            for _ in range(args.repeat):
+                runs.append(run(workers, requests, args))
             write_json({"runs": runs, "mix": list(MIX), "machine": machine(), "date": run_stamp()}, args.out)
     print_table(runs)
     print(f"wrote {args.out}")
