@@ -329,12 +329,13 @@ def build() -> gr.Blocks:
             with gr.Column(visible=False, elem_id="voice_box") as voice_box:
                 gr.Markdown("### Voice")
                 voice_label = gr.Label(num_top_classes=8, label="Emotion in the voice", elem_id="voice_label")
-                mfcc_plot = gr.Image(label="MFCC", interactive=False, elem_id="mfcc")
+                mfcc_plot = gr.Image(label="MFCC", show_label=False, interactive=False, elem_id="mfcc")
             with gr.Column(visible=False, elem_id="face_box") as face_box:
                 gr.Markdown("### Face")
                 faces_image = gr.Image(label="Faces found", interactive=False, elem_id="faces_image")
                 face_label = gr.Label(num_top_classes=7, label="Emotion of the main (largest) face", elem_id="face_label")
-        timeline = gr.Image(label="Timeline", visible=False, interactive=False, elem_id="timeline")
+        # The figures carry their own titles; a label would cover them.
+        timeline = gr.Image(label="Timeline", show_label=False, visible=False, interactive=False, elem_id="timeline")
         report = gr.JSON(label="Full result", elem_id="report")
 
         boxes = [voice_box, face_box, fused_box, timeline, mfcc_plot, verdict_box]
