@@ -364,6 +364,10 @@ def build() -> gr.Blocks:
             stream_every=LIVE_SOUND_SECONDS, concurrency_limit=None, api_visibility="private",
         )
         demo.load(new_live_session, outputs=session, api_visibility="private")
+    # Visitors waiting in the queue get its position and expected wait once a second. By default
+    # Gradio sends it to every one of them each time any analysis ends: with 32 waiting, that cost
+    # the server and its clients more CPU per request than the updates were worth.
+    demo.queue(status_update_rate=1.0)
     return demo
 
 
