@@ -1,8 +1,8 @@
 """Analyses in worker processes, so that a server's cores serve that many visitors at once.
 
 Threads could not: most of an analysis, and of drawing its figures, runs in Python under one
-interpreter lock, and with three threads the server kept 1.3 of its 2 cores busy under load
-(bench/load.py). Each worker here is a process with an Analyzer of its own, running one call at a
+interpreter lock, and with three threads the server kept about one of its two cores busy under
+load (bench/results/history.md). Each worker here is a process with an Analyzer of its own, running one call at a
 time; a call is a function of views.py (or any module-level function taking the Analyzer first).
 
 Workers are forked, not spawned: a spawned worker re-runs the app's main file (multiprocessing's
@@ -29,7 +29,10 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .analyzer import Analyzer
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +186,7 @@ def _give_back_free_memory() -> None:
         _LIBC.malloc_trim(0)
 
 
-def _glibc():
+def _glibc() -> ctypes.CDLL | None:
     try:
         libc = ctypes.CDLL("libc.so.6")
         return libc if hasattr(libc, "malloc_trim") else None
@@ -194,7 +197,7 @@ def _glibc():
 _LIBC = _glibc()
 
 
-def _load(folder: str, source: str):
+def _load(folder: str, source: str) -> Analyzer:
     from . import native_log
     from .analyzer import Analyzer
     from .model_set import load_model_set

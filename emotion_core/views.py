@@ -1,9 +1,9 @@
 """What the app shows for each input, made in one call: the analysis, its JSON report, and its
 figures and boxed image written as files the page serves as they are.
 
-One call does all of it so that a worker process (processes.py) can: drawing the figures cost
-more than the analysis itself, and in the serving process it would run under the same
-interpreter lock as every other visitor's request.
+One call does all of it so that a worker process (processes.py) can: drawing a short
+recording's MFCC figure takes longer than analysing the recording, and in the serving process it
+would run under the same interpreter lock as every other visitor's request.
 """
 
 from __future__ import annotations
