@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,7 +108,8 @@ def test_workers_end_when_the_app_is_killed(tmp_path):
     import time
 
     script = "from emotion_core.processes import WorkerPool; import time; pool = WorkerPool(2); time.sleep(60)"
-    app = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path.parent, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    root = str(Path(__file__).resolve().parents[1])
+    app = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, env={**os.environ, "PYTHONPATH": root})
     deadline = time.monotonic() + 30
     while len(_children(app.pid)) < 2:
         assert time.monotonic() < deadline, "the workers did not start"
@@ -122,8 +124,6 @@ def test_workers_end_when_the_app_is_killed(tmp_path):
 
 
 def _children(pid: int) -> list[int]:
-    from pathlib import Path
-
     return [int(child) for path in Path(f"/proc/{pid}/task").glob("*/children") for child in path.read_text().split()]
 
 
