@@ -278,19 +278,13 @@ def causes_section(shipped: dict, cache: dict, out: Path, manifest_norm: tuple[n
     # 4. distance of held-out clips to their training neighbours (standardised statistics)
     dist = {"male": [], "female": []}
     tess_neigh = {"male": [], "female": []}
+    near_male = {"male": [], "female": []}
     for g, _, train, dd, ii in held_out_neighbours(data, clean, main, rav):
         dist[g].append(dd.mean(1))
         tess_neigh[g].append((data.corpus[train][ii] == "tess").mean(1))
+        near_male[g].append(data.male[train][ii].mean(1))
     dist = {g: np.concatenate(v) for g, v in dist.items()}
     tess_neigh = {g: np.concatenate(v) for g, v in tess_neigh.items()}
-    near_male = {}
-    for k in range(5):
-        train = main & (data.fold != k)
-        sc = StandardScaler().fit(clean[train])
-        nn = NearestNeighbors(n_neighbors=10).fit(sc.transform(clean[train]))
-        for g, sel in (("male", rav & (data.fold == k) & data.male), ("female", rav & (data.fold == k) & ~data.male)):
-            _, ii = nn.kneighbors(sc.transform(clean[sel]))
-            near_male.setdefault(g, []).append(data.male[train][ii].mean(1))
     neighbours = {
         "mean_distance_to_10_nearest_training_clips": {g: round(float(v.mean()), 2) for g, v in dist.items()},
         "tess_share_of_10_nearest_training_clips": {g: pct(float(v.mean())) for g, v in tess_neigh.items()},
