@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,9 +104,19 @@ def check_label(shown: str, probs: dict[str, float] | None, what: str) -> None:
     assert shown in expected, f"{what}: the page shows {shown!r}, the app's own reading of the file is {readable}"
 
 
-def test_live_tab_streams_camera_and_microphone(browser: Browser, shots: Path) -> None:
+@contextmanager
+def left_on_screen(browser: Browser, shot: Path, what: str) -> Iterator[None]:
+    """Whatever happens in the block: a screenshot of the page as it was left, and the time taken."""
     start = time.monotonic()
     try:
+        yield
+    finally:
+        browser.screenshot(shot)
+        print(f"{what} test: {time.monotonic() - start:.1f} s in the browser")
+
+
+def test_live_tab_streams_camera_and_microphone(browser: Browser, shots: Path) -> None:
+    with left_on_screen(browser, shots / "live.png", "live"):
         browser.open_tab("Live")
         browser.access_webcam("live_cam")
         browser.press_capture("live_cam")  # Record: frames stream to the server
@@ -135,14 +146,10 @@ def test_live_tab_streams_camera_and_microphone(browser: Browser, shots: Path) -
             f"live: face {face!r}, voice {voice!r}, fused {fused!r}, status {status!r}; "
             f"all three readings {first_readings:.1f} s after Record"
         )
-    finally:
-        browser.screenshot(shots / "live.png")
-        print(f"live test: {time.monotonic() - start:.1f} s in the browser")
 
 
 def test_webcam_recording_is_analysed(browser: Browser, shots: Path) -> None:
-    start = time.monotonic()
-    try:
+    with left_on_screen(browser, shots / "webcam_clip.png", "webcam clip"):
         browser.open_tab("Webcam")
         browser.access_webcam("webcam_video")
         browser.press_capture("webcam_video")  # start recording
@@ -160,14 +167,10 @@ def test_webcam_recording_is_analysed(browser: Browser, shots: Path) -> None:
         took = time.monotonic() - clicked
         browser.wait_shown(ALL_THREE)
         print(f"webcam clip: fused {fused!r}, voice {voice!r}, face {face!r}; {took:.1f} s after Analyze")
-    finally:
-        browser.screenshot(shots / "webcam_clip.png")
-        print(f"webcam clip test: {time.monotonic() - start:.1f} s in the browser")
 
 
 def test_microphone_recording_is_analysed(browser: Browser, shots: Path, app_module, tmp_path: Path) -> None:
-    start = time.monotonic()
-    try:
+    with left_on_screen(browser, shots / "microphone.png", "microphone"):
         browser.open_tab("Microphone")
         browser.start_microphone("mic")
         time.sleep(3)
@@ -181,14 +184,10 @@ def test_microphone_recording_is_analysed(browser: Browser, shots: Path, app_mod
         browser.wait_shown(VOICE_ONLY)
         check_label(voice, app_module.analyze(str(download(recording, tmp_path)))[0], "microphone recording")
         print(f"microphone: voice {voice!r}; {took:.1f} s after Analyze")
-    finally:
-        browser.screenshot(shots / "microphone.png")
-        print(f"microphone test: {time.monotonic() - start:.1f} s in the browser")
 
 
 def test_webcam_snapshot_is_analysed(browser: Browser, shots: Path, app_module, tmp_path: Path) -> None:
-    start = time.monotonic()
-    try:
+    with left_on_screen(browser, shots / "snapshot.png", "snapshot"):
         browser.open_tab("Webcam")
         browser.access_webcam("snapshot")
         time.sleep(1)  # let the camera play a few frames of the face
@@ -202,9 +201,6 @@ def test_webcam_snapshot_is_analysed(browser: Browser, shots: Path, app_module, 
         browser.wait_shown(FACE_ONLY)
         check_label(face, app_module.analyze_webcam(str(download(picture, tmp_path)))[1], "webcam snapshot")
         print(f"snapshot: face {face!r}; {took:.1f} s after Analyze")
-    finally:
-        browser.screenshot(shots / "snapshot.png")
-        print(f"snapshot test: {time.monotonic() - start:.1f} s in the browser")
 
 
 def test_upload_tab_audio_photo_and_video(
