@@ -132,8 +132,7 @@ class Server:
         while todo:
             pid = todo.pop()
             found.append(pid)
-            for children in Path(f"/proc/{pid}/task").glob("*/children"):
-                todo.extend(int(child) for child in _read(children).split())
+            todo.extend(child_pids(pid))
         return found
 
     def rss_mb(self) -> float:
@@ -154,6 +153,12 @@ class Server:
                 fields = stat.rsplit(")", 1)[1].split()
                 total += int(fields[11]) + int(fields[12])
         return total / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes that `pid` started and that still run (from /proc, so Linux only)."""
+    tasks = Path(f"/proc/{pid}/task").glob("*/children")
+    return [int(child) for children in tasks for child in _read(children).split()]
 
 
 def _read(path: str | Path) -> str:

@@ -107,24 +107,22 @@ def test_workers_end_when_the_app_is_killed(tmp_path):
     import sys
     import time
 
+    from bench.serve import child_pids
+
     script = "from emotion_core.processes import WorkerPool; import time; pool = WorkerPool(2); time.sleep(60)"
     root = str(Path(__file__).resolve().parents[1])
     app = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, env={**os.environ, "PYTHONPATH": root})
     deadline = time.monotonic() + 30
-    while len(_children(app.pid)) < 2:
+    while len(child_pids(app.pid)) < 2:
         assert time.monotonic() < deadline, "the workers did not start"
         time.sleep(0.1)
-    workers = _children(app.pid)
+    workers = child_pids(app.pid)
     app.send_signal(signal.SIGKILL)
     app.wait()
     deadline = time.monotonic() + 10
     while any(os.path.exists(f"/proc/{pid}") and "Z" not in _state(pid) for pid in workers):
         assert time.monotonic() < deadline, "workers outlived the app"
         time.sleep(0.1)
-
-
-def _children(pid: int) -> list[int]:
-    return [int(child) for path in Path(f"/proc/{pid}/task").glob("*/children") for child in path.read_text().split()]
 
 
 def _state(pid: int) -> str:
