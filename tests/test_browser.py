@@ -115,6 +115,19 @@ def left_on_screen(browser: Browser, shot: Path, what: str) -> Iterator[None]:
         print(f"{what} test: {time.monotonic() - start:.1f} s in the browser")
 
 
+def analyse(
+    browser: Browser, button: str, label: str, labels: tuple[str, ...], shown: dict[str, bool]
+) -> tuple[str, float]:
+    """Press an Analyze button: the label that comes up, and the seconds it took; then check that
+    only the `shown` output columns are on the page."""
+    browser.click(f"#{button}")
+    clicked = time.monotonic()
+    reading = browser.wait_label(label, labels, ANALYSIS_TIMEOUT)
+    took = time.monotonic() - clicked
+    browser.wait_shown(shown)
+    return reading, took
+
+
 def test_live_tab_streams_camera_and_microphone(browser: Browser, shots: Path) -> None:
     with left_on_screen(browser, shots / "live.png", "live"):
         browser.open_tab("Live")
@@ -176,12 +189,7 @@ def test_microphone_recording_is_analysed(browser: Browser, shots: Path, app_mod
         time.sleep(3)
         browser.stop_microphone("mic")
         recording = browser.wait_uploaded("mic")  # the server's copy of the recording
-        browser.click("#mic_button")
-        clicked = time.monotonic()
-
-        voice = browser.wait_label("voice_label", VOICE_LABELS, ANALYSIS_TIMEOUT)
-        took = time.monotonic() - clicked
-        browser.wait_shown(VOICE_ONLY)
+        voice, took = analyse(browser, "mic_button", "voice_label", VOICE_LABELS, VOICE_ONLY)
         check_label(voice, app_module.analyze(str(download(recording, tmp_path)))[0], "microphone recording")
         print(f"microphone: voice {voice!r}; {took:.1f} s after Analyze")
 
@@ -193,12 +201,7 @@ def test_webcam_snapshot_is_analysed(browser: Browser, shots: Path, app_module, 
         time.sleep(1)  # let the camera play a few frames of the face
         browser.press_capture("snapshot")  # take the picture: it is uploaded and shown
         picture = browser.wait_image_file("snapshot")
-        browser.click("#snapshot_button")
-        clicked = time.monotonic()
-
-        face = browser.wait_label("face_label", FACE_LABELS, ANALYSIS_TIMEOUT)
-        took = time.monotonic() - clicked
-        browser.wait_shown(FACE_ONLY)
+        face, took = analyse(browser, "snapshot_button", "face_label", FACE_LABELS, FACE_ONLY)
         check_label(face, app_module.analyze_webcam(str(download(picture, tmp_path)))[1], "webcam snapshot")
         print(f"snapshot: face {face!r}; {took:.1f} s after Analyze")
 
@@ -214,18 +217,14 @@ def test_upload_tab_audio_photo_and_video(
 
         step = "upload_audio"
         browser.upload("upload_audio", upload_files["audio"])
-        browser.click("#upload_audio_button")
-        voice = browser.wait_label("voice_label", VOICE_LABELS, ANALYSIS_TIMEOUT)
-        browser.wait_shown(VOICE_ONLY)
+        voice, _ = analyse(browser, "upload_audio_button", "voice_label", VOICE_LABELS, VOICE_ONLY)
         check_label(voice, app_module.analyze(str(upload_files["audio"]))[0], "uploaded audio")
         browser.screenshot(shots / "upload_audio.png")
 
         # A photo after a voice: the face outputs replace the voice ones.
         step = "upload_photo"
         browser.upload("upload_image", upload_files["photo"])
-        browser.click("#upload_image_button")
-        face = browser.wait_label("face_label", FACE_LABELS, ANALYSIS_TIMEOUT)
-        browser.wait_shown(FACE_ONLY)
+        face, _ = analyse(browser, "upload_image_button", "face_label", FACE_LABELS, FACE_ONLY)
         assert not browser.shown("voice_label") and not browser.shown("timeline"), "voice outputs left on the page"
         check_label(face, app_module.analyze_uploaded_image(str(upload_files["photo"]))[1], "uploaded photo")
         browser.screenshot(shots / "upload_photo.png")
