@@ -28,7 +28,8 @@ from emotion_core.model_set import ModelSet
 from emotion_core.overlay import annotate
 from emotion_core.processes import WorkerPool
 from emotion_core.results import NO_FACE, NO_READING, NO_SPEECH, UNCERTAIN
-from emotion_core.views import AudioView, ImageView, VideoView, audio_view, image_view, video_view
+from emotion_core.baseline import Baseline
+from emotion_core.views import AudioView, ImageView, VideoView, audio_view, baseline_of, image_view, video_view
 from hub.card import model_card_text
 from hub.fetch import resolve_model_set
 
@@ -127,14 +128,25 @@ def undecoded(component: gr.components.Component) -> gr.components.Component:
     return component
 
 
-def analyze(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
+def _baseline(value: dict | None) -> Baseline | None:
+    """The visitor's personal baseline from the page (or an API caller's JSON); a malformed one
+    is refused with a message, never used half-read."""
+    try:
+        return Baseline.from_dict(value)
+    except ValueError as exc:
+        raise gr.Error(f"The personal baseline is not usable: {exc}. Clear it and set it again.",
+                       print_exception=False) from exc
+
+
+def analyze(path: str | None, baseline: dict | None = None, progress: gr.Progress = gr.Progress()) -> tuple:
     """Distribution, MFCC figure, timeline (shown only for several windows) and the full result."""
     if path is None:
         raise gr.Error("No audio yet: record something or choose a file, then press Analyze.", print_exception=False)
+    relative_to = _baseline(baseline)
     try:
         progress(0.0, desc="Reading the voice")
         _check_size(path)
-        view: AudioView = POOL.run(audio_view, path, str(FIGURES))
+        view: AudioView = POOL.run(audio_view, path, str(FIGURES), relative_to)
     except Exception as exc:
         raise _fail("audio", path, exc) from exc
     if view.no_speech:
@@ -143,14 +155,15 @@ def analyze(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
     return view.probs, view.mfcc, timeline, view.report
 
 
-def analyze_image(path: str | None, webcam: bool) -> tuple[str, dict | None, dict]:
+def analyze_image(path: str | None, webcam: bool, baseline: dict | None = None) -> tuple[str, dict | None, dict]:
     """The image with every face boxed, the main (largest) face's distribution and the full result."""
     if path is None:
         source = "take a snapshot" if webcam else "choose an image"
         raise gr.Error(f"No image yet: {source}, then press Analyze.", print_exception=False)
+    relative_to = _baseline(baseline)
     try:
         _check_size(path)
-        view: ImageView = POOL.run(image_view, path, str(FIGURES), webcam)
+        view: ImageView = POOL.run(image_view, path, str(FIGURES), webcam, relative_to)
     except Exception as exc:
         raise _fail("image", path, exc) from exc
     if not view.faces:
@@ -158,21 +171,23 @@ def analyze_image(path: str | None, webcam: bool) -> tuple[str, dict | None, dic
     return view.image, view.probs, view.report
 
 
-def analyze_webcam(path: str | None) -> tuple[str, dict | None, dict]:
-    return analyze_image(path, webcam=True)
+def analyze_webcam(path: str | None, baseline: dict | None = None) -> tuple[str, dict | None, dict]:
+    return analyze_image(path, True, baseline)
 
 
-def analyze_uploaded_image(path: str | None) -> tuple[str, dict | None, dict]:
-    return analyze_image(path, webcam=False)
+def analyze_uploaded_image(path: str | None, baseline: dict | None = None) -> tuple[str, dict | None, dict]:
+    return analyze_image(path, False, baseline)
 
 
-def analyze_video(path: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
+def analyze_video(path: str | None, baseline: dict | None = None, progress: gr.Progress = gr.Progress()) -> tuple:
     """Fused, voice and face distributions, the frame to show, the MFCC figure, the timeline, the result."""
     if path is None:
         raise gr.Error("No video yet: record a clip or choose a file, then press Analyze.", print_exception=False)
+    relative_to = _baseline(baseline)
     try:
         _check_size(path)
-        view: VideoView = POOL.run(video_view, path, str(FIGURES), progress=lambda fraction, stage: progress(fraction, desc=stage))
+        view: VideoView = POOL.run(video_view, path, str(FIGURES), relative_to,
+                                   progress=lambda fraction, stage: progress(fraction, desc=stage))
     except Exception as exc:
         raise _fail("video", path, exc) from exc
     mfcc = view.mfcc if view.mfcc else gr.Image(value=None, visible=False)
@@ -187,26 +202,62 @@ def _live_fused(session: LiveSession) -> tuple[dict | None, str]:
     return session.fused()[0], session.status()
 
 
-def live_frame(frame: np.ndarray | None, session: LiveSession) -> tuple:
+def live_frame(frame: np.ndarray | None, session: LiveSession, baseline: dict | None = None) -> tuple:
     """One webcam frame of the Live tab: boxed and labelled, with the face and fused readings."""
     if frame is None:
         return gr.skip(), gr.skip(), gr.skip(), gr.skip()
     try:
-        faces = session.add_frame(frame)
+        faces = session.add_frame(frame, Baseline.from_dict(baseline))
     except Exception as exc:
         raise _fail("webcam frame", None, exc) from exc
     return (annotate(frame, faces), faces[0].probs if faces else None, *_live_fused(session))
 
 
-def live_sound(chunk: tuple[int, np.ndarray] | None, session: LiveSession) -> tuple:
+def live_sound(chunk: tuple[int, np.ndarray] | None, session: LiveSession, baseline: dict | None = None) -> tuple:
     """One microphone chunk of the Live tab: the voice over the last window, and the fused reading."""
     if chunk is None:
         return gr.skip(), gr.skip(), gr.skip()
     try:
-        voice = session.add_sound(*chunk)
+        voice = session.add_sound(*chunk, Baseline.from_dict(baseline))
     except Exception as exc:
         raise _fail("microphone sound", None, exc) from exc
     return (voice, *_live_fused(session))
+
+
+NO_BASELINE = ("No personal baseline: readings compare you with the people the models learnt from. To read you "
+               "against yourself, be neutral for a few seconds and press **Set my baseline** (Live tab, or under a "
+               "webcam snapshot or clip).")
+
+
+def _baseline_status(baseline: Baseline | None) -> str:
+    return NO_BASELINE if baseline is None else baseline.describe() + " Press **Clear baseline** to stop using it."
+
+
+def set_baseline_from_file(path: str | None) -> tuple[dict, str]:
+    """A personal baseline from a snapshot, clip, recording or video of the visitor being neutral.
+    It is kept in the visitor's page only (a hidden component), never written to disk."""
+    if path is None:
+        raise gr.Error("Nothing to learn a baseline from yet: take a snapshot or record a clip of yourself being "
+                       "neutral first.", print_exception=False)
+    try:
+        _check_size(path)
+        value = POOL.run(baseline_of, path)
+    except Exception as exc:
+        raise _fail("baseline", path, exc) from exc
+    return value, _baseline_status(Baseline.from_dict(value))
+
+
+def set_baseline_live(session: LiveSession) -> tuple[dict, str]:
+    """A personal baseline from the Live tab's last seconds of voice and face."""
+    baseline = session.fit_baseline() if session is not None else None
+    if baseline is None:
+        raise gr.Error("Nothing to learn a baseline from yet: go live, then speak or face the camera for a few "
+                       "seconds, being neutral, and press Set my baseline again.", print_exception=False)
+    return baseline.to_dict(), _baseline_status(baseline)
+
+
+def clear_baseline() -> tuple[None, str]:
+    return None, NO_BASELINE
 
 
 def _show(voice: bool, face: bool, fused: bool):
@@ -264,6 +315,17 @@ def build() -> gr.Blocks:
         )
         with gr.Accordion("About the models: intended use, who is in the data, figures, limits", open=False):
             gr.Markdown(model_card_text(ANALYZER.model_set.manifest, ANALYZER.model_set.source), elem_id="model_card")
+        # The visitor's personal baseline (emotion_core/baseline.py): a few numbers kept in the page,
+        # sent with each analysis, never stored by the server. API callers pass the same JSON.
+        baseline = gr.JSON(value=None, visible=False, label="Personal baseline", elem_id="baseline")
+        baseline_status = gr.Markdown(NO_BASELINE, elem_id="baseline_status")
+        with gr.Accordion("Personal baseline: set from a file, or clear", open=False):
+            with gr.Row():
+                baseline_file = gr.File(type="filepath", label="A recording, photo or video of you being neutral",
+                                        elem_id="baseline_file")
+                with gr.Column():
+                    file_baseline_button = gr.Button("Set my baseline from this file", elem_id="file_baseline")
+                    clear_button = gr.Button("Clear baseline", elem_id="clear_baseline")
         with gr.Tabs():
             with gr.Tab("Live"):
                 session = gr.State()
@@ -276,6 +338,7 @@ def build() -> gr.Blocks:
                         # times as long at 640x480 (encode_frame_* in bench/results/video_speed.json).
                         live_faces = gr.Image(label="Faces", interactive=False, format="jpeg", elem_id="live_faces")
                         live_status = gr.Markdown("Start the webcam and the microphone.", elem_id="live_status")
+                        live_baseline_button = gr.Button("Set my baseline (last 3 s, be neutral)", elem_id="live_baseline")
                         live_fused = gr.Label(num_top_classes=7, label="Voice and face together", elem_id="live_fused_label")
                         with gr.Row():
                             live_voice = gr.Label(num_top_classes=3, label="Voice (last 3 s)", elem_id="live_voice_label")
@@ -290,11 +353,13 @@ def build() -> gr.Blocks:
                             gr.Image(sources=["webcam"], type="filepath", label="Take a snapshot", elem_id="snapshot")
                         )
                         webcam_button = gr.Button("Analyze snapshot", variant="primary", elem_id="snapshot_button")
+                        snapshot_baseline_button = gr.Button("Set my baseline from this snapshot", elem_id="snapshot_baseline")
                     with gr.Column():
                         webcam_video = undecoded(gr.Video(
                             sources=["webcam"], include_audio=True, label="Record a clip with sound", elem_id="webcam_video"
                         ))
                         webcam_video_button = gr.Button("Analyze clip", variant="primary", elem_id="webcam_video_button")
+                        clip_baseline_button = gr.Button("Set my baseline from this clip", elem_id="clip_baseline")
             with gr.Tab("Upload"):
                 with gr.Row():
                     with gr.Column():
@@ -352,15 +417,24 @@ def build() -> gr.Blocks:
         ]
         for button, fn, source, outputs, api_name, show in events:
             button.click(show, outputs=boxes, queue=False, api_visibility="private").then(
-                fn, inputs=source, outputs=outputs, api_name=api_name, concurrency_id=ANALYSIS_QUEUE,
+                fn, inputs=[source, baseline], outputs=outputs, api_name=api_name, concurrency_id=ANALYSIS_QUEUE,
                 concurrency_limit=ANALYSIS_WORKERS,
             ).success(verdict, inputs=report, outputs=verdict_box, queue=False, api_visibility="private")
+        for button, source in ((file_baseline_button, baseline_file), (snapshot_baseline_button, webcam),
+                               (clip_baseline_button, webcam_video)):
+            private = {} if source is baseline_file else {"api_visibility": "private"}
+            button.click(set_baseline_from_file, inputs=source, outputs=[baseline, baseline_status],
+                         api_name="set_baseline" if not private else None, concurrency_id=ANALYSIS_QUEUE,
+                         concurrency_limit=ANALYSIS_WORKERS, **private)
+        live_baseline_button.click(set_baseline_live, inputs=session, outputs=[baseline, baseline_status],
+                                   api_visibility="private")
+        clear_button.click(clear_baseline, outputs=[baseline, baseline_status], queue=False, api_visibility="private")
         live_cam.stream(
-            live_frame, inputs=[live_cam, session], outputs=[live_faces, live_face, live_fused, live_status],
+            live_frame, inputs=[live_cam, session, baseline], outputs=[live_faces, live_face, live_fused, live_status],
             stream_every=LIVE_FRAME_SECONDS, concurrency_limit=None, api_visibility="private",
         )
         live_mic.stream(
-            live_sound, inputs=[live_mic, session], outputs=[live_voice, live_fused, live_status],
+            live_sound, inputs=[live_mic, session, baseline], outputs=[live_voice, live_fused, live_status],
             stream_every=LIVE_SOUND_SECONDS, concurrency_limit=None, api_visibility="private",
         )
         demo.load(new_live_session, outputs=session, api_visibility="private")

@@ -11,11 +11,14 @@ import queue
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import cached_property
 
 import numpy as np
 
 from .audio import MIN_SECONDS, SAMPLE_RATE, check_duration, load_audio, to_mono_16k
+from .baseline import Baseline, fit_shift, relative
+from .errors import InputError
 from .face import FaceDetector, FaceModel, analyze_faces, whole_face
 from .face_crop import FACE_SIZE
 from .features import window_bounds
@@ -168,46 +171,79 @@ class Analyzer:
             ("voice", "face"): None if fusion is None else fusion.uncertain_below,
         }
 
-    def analyze_file(self, path: str | os.PathLike, whole_face: bool = False, progress: Progress | None = None) -> Result:
-        """Any file, by its kind (input_kind)."""
+    def analyze_file(self, path: str | os.PathLike, whole_face: bool = False, progress: Progress | None = None,
+                     baseline: Baseline | None = None) -> Result:
+        """Any file, by its kind (input_kind); relative to a personal `baseline` when one is given."""
         kind = input_kind(path)
         if kind == "image":
-            return self.analyze_image(path, whole=whole_face)
+            return self.analyze_image(path, whole=whole_face, baseline=baseline)
         if kind == "video":
-            return self.analyze_video(path, progress=progress)
-        return self.analyze_audio(path)
+            return self.analyze_video(path, progress=progress, baseline=baseline)
+        return self.analyze_audio(path, baseline=baseline)
 
-    def analyze_audio(self, source: str | os.PathLike | tuple[int, np.ndarray]) -> AudioResult:
+    def analyze_audio(self, source: str | os.PathLike | tuple[int, np.ndarray],
+                      baseline: Baseline | None = None) -> AudioResult:
         """A file path, or (sample_rate, samples) as a microphone component delivers it."""
         if isinstance(source, tuple):
             rate, samples = source
             audio = check_duration(to_mono_16k(samples, rate))
         else:
             audio = load_audio(source)
-        return self._speech(audio)
+        return self._speech(audio, baseline)
 
-    def _speech(self, audio: np.ndarray) -> AudioResult:
+    def _speech(self, audio: np.ndarray, baseline: Baseline | None = None) -> AudioResult:
         with self.models() as m:
-            return m.speech.analyze(audio, m.vad.chunk_probs(audio))
+            return m.speech.analyze(audio, m.vad.chunk_probs(audio), baseline)
 
     def analyze_image(
-        self, source: str | os.PathLike | np.ndarray, webcam: bool = False, whole: bool = False
+        self, source: str | os.PathLike | np.ndarray, webcam: bool = False, whole: bool = False,
+        baseline: Baseline | None = None,
     ) -> ImageResult:
         """A file path or an image array. `webcam` picks the short-range detector (faces within
         ~2 m); `whole` skips detection and takes the whole image as one face crop."""
         rgb = as_rgb(source) if isinstance(source, np.ndarray) else load_image(source)
         if whole:
             with self.models() as m:
-                faces = [whole_face(m.face, rgb)]
+                faces = [_relative_face(whole_face(m.face, rgb), baseline)]
         else:
-            faces = self.faces(rgb, webcam, tiled=not webcam)  # a photo: small faces of a group too
+            faces = self.faces(rgb, webcam, tiled=not webcam, baseline=baseline)  # a photo: small faces too
         return ImageResult(faces, width=rgb.shape[1], height=rgb.shape[0], rgb=rgb)
 
-    def faces(self, rgb: np.ndarray, webcam: bool = False, tiled: bool = False) -> list[FaceResult]:
+    def faces(self, rgb: np.ndarray, webcam: bool = False, tiled: bool = False,
+              baseline: Baseline | None = None) -> list[FaceResult]:
         """Every face of one uint8 RGB frame, largest first (the live stream's per-frame call).
         `tiled` also searches tiles for small faces (photos: see face_tiles.py); frames are one pass."""
         with self.models() as m:
-            return analyze_faces(m.face_detector, m.face, rgb, short_range=webcam, tiled=tiled)
+            faces = analyze_faces(m.face_detector, m.face, rgb, short_range=webcam, tiled=tiled)
+        return [_relative_face(f, baseline) for f in faces]
+
+    def fit_baseline(self, voice: list[dict[str, float]], faces: list[dict[str, float]]) -> Baseline | None:
+        """A personal baseline from readings of a person being neutral: voice windows and faces
+        (each channel's shift needs that model's BaselineFit in the manifest); None if neither fits."""
+        shifts = {}
+        for channel, readings, entry in (("voice", voice, self.model_set.speech), ("face", faces, self.model_set.face)):
+            if entry.baseline is not None:
+                shifts[channel] = fit_shift(readings, entry.baseline.reference, entry.labels, entry.baseline.weight)
+        baseline = Baseline(**shifts, voice_windows=len(voice) if shifts.get("voice") else 0,
+                            face_frames=len(faces) if shifts.get("face") else 0)
+        return baseline if baseline.voice or baseline.face else None
+
+    def baseline_from_file(self, path: str | os.PathLike, progress: Progress | None = None) -> Baseline:
+        """A personal baseline from a recording, photo or video of the person being neutral: every
+        window of speech and the main face of every sampled frame. Raises InputError when the file
+        has neither a voice nor a face to learn from."""
+        result = self.analyze_file(path, progress=progress)
+        voice, faces = [], []
+        if isinstance(result, ImageResult):
+            faces = [result.faces[0].probs] if result.faces else []
+        else:
+            audio = result if isinstance(result, AudioResult) else result.audio
+            voice = [w.probs for w in audio.windows if w.probs] if audio else []
+            faces = [f.faces[0].probs for f in result.frames if f.faces] if isinstance(result, VideoResult) else []
+        baseline = self.fit_baseline(voice, faces)
+        if baseline is None:
+            raise InputError("it holds no speech and no face to learn a neutral baseline from")
+        return baseline
 
     def analyze_video(
         self,
@@ -215,19 +251,20 @@ class Analyzer:
         fps: float = FRAMES_PER_SECOND,
         max_seconds: float | None = None,  # None: the limit, limits.LIMITS.max_video_seconds
         progress: Progress | None = None,
+        baseline: Baseline | None = None,
     ) -> VideoResult:
         """Both channels of a video on one timeline, fused per window and for the whole clip."""
         report = progress or (lambda fraction, stage: None)
         started = time.perf_counter()
         report(0.0, "Decoding the video and reading faces")
-        track = _FaceTrack(self.faces, video_duration(path), report)
+        track = _FaceTrack(lambda rgb: self.faces(rgb, baseline=baseline), video_duration(path), report)
         tracks = read_video(path, track, fps=fps, max_seconds=max_seconds)
         frames, face_seconds = track.frames, track.seconds
         decoded = time.perf_counter()
         report(0.8, "Reading the voice")
         audio = None
         if tracks.audio is not None and tracks.audio.shape[0] >= MIN_SECONDS * SAMPLE_RATE:
-            audio = self._speech(tracks.audio)
+            audio = self._speech(tracks.audio, baseline)
         voiced = time.perf_counter()
         report(0.95, "Fusing voice and face")
         fused = self._fuse(audio, frames, tracks.duration)
@@ -279,6 +316,10 @@ class _FaceTrack:
             self.keyframe = Keyframe(t, rgb.copy(), faces)
         if self._duration:
             self._report(0.8 * min(1.0, t / self._duration), "Decoding the video and reading faces")
+
+
+def _relative_face(face: FaceResult, baseline: Baseline | None) -> FaceResult:
+    return face if baseline is None or not baseline.face else replace(face, probs=relative(face.probs, baseline.face))
 
 
 def _main_area(faces: list[FaceResult]) -> int:

@@ -1,10 +1,12 @@
-"""Command line: `python -m emotion_core predict [--json] [--whole-face] PATH...`.
+"""Command line: `python -m emotion_core predict [--json] [--whole-face] [--baseline NEUTRAL] PATH...`.
 
 Images (any extension Pillow reads) go to the face pipeline, files with a video stream to both
 pipelines and their fusion, everything else to the speech one.
 With --json, one JSON object per input on its own line, in input order; the evaluation harness
 reads exactly this. An unreadable input gets an "error" line, the rest still run, and the exit
-code is 1 if any input failed.
+code is 1 if any input failed. --baseline reads every input relative to a recording, photo or
+video of the same person being neutral (emotion_core/baseline.py); each JSON line then says so in
+"baseline".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import sys
 
 from .analyzer import Analyzer, input_kind
+from .errors import InputError, user_message
 from .model_set import ModelSetError
 from .report import analyze_json
 
@@ -58,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         "--whole-face", action="store_true",
         help="skip face detection: each image is one face crop (for cropped data sets such as FER2013)",
     )
+    predict.add_argument(
+        "--baseline", metavar="NEUTRAL",
+        help="a recording, photo or video of the same person being neutral: readings are made relative to it",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -73,9 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     except ModelSetError as exc:
         print(f"error: cannot load the models: {exc}", file=sys.stderr)
         return 2
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = analyzer.baseline_from_file(args.baseline)
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, InputError) else user_message(exc)
+            print(f"error: cannot use {args.baseline} as a baseline: {reason}", file=sys.stderr)
+            return 2
     failed = False
     for path in args.paths:
-        line = analyze_json(analyzer, path, args.whole_face)
+        line = analyze_json(analyzer, path, args.whole_face, baseline)
         failed |= "error" in line
         print(json.dumps(line) if args.json else _human(line), flush=True)
     return 1 if failed else 0

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from .audio import MIN_SECONDS, SAMPLE_RATE, to_mono_16k
+from .baseline import Baseline, relative
 from .fusion import fuse
 from .results import FaceResult
 
 STALE_SECONDS = 2.0  # a channel's reading older than this no longer counts in the fused reading
+BASELINE_SECONDS = 3.0  # "Set my baseline" learns from the readings of the last this many seconds
 
 
 class LiveSession:
@@ -31,19 +34,34 @@ class LiveSession:
         self.face: dict[str, float] | None = None
         self._voice_at = self._face_at = None  # when each channel last spoke
         self._heard = self._seen = False  # whether each stream has delivered anything
+        # (time, reading before any baseline) of the last BASELINE_SECONDS, for "Set my baseline"
+        self._recent_voice: list[tuple[float, dict[str, float]]] = []
+        self._recent_faces: list[tuple[float, dict[str, float]]] = []
 
-    def add_frame(self, rgb: np.ndarray) -> list[FaceResult]:
-        """One webcam frame: its faces (short-range detector), the main one becomes the face reading."""
+    def _remember(self, recent: list, reading: dict[str, float]) -> None:
+        now = self._clock()
+        recent.append((now, reading))
+        while recent and now - recent[0][0] > BASELINE_SECONDS:
+            recent.pop(0)
+
+    def add_frame(self, rgb: np.ndarray, baseline: Baseline | None = None) -> list[FaceResult]:
+        """One webcam frame: its faces (short-range detector), the main one becomes the face
+        reading; relative to the visitor's `baseline` when one is set."""
         faces = self._analyzer.faces(rgb, webcam=True)
         with self._lock:
             self._seen = True
+            if faces:
+                self._remember(self._recent_faces, faces[0].probs)
+        if baseline is not None and baseline.face:
+            faces = [replace(f, probs=relative(f.probs, baseline.face)) for f in faces]
+        with self._lock:
             self.face = faces[0].probs if faces else None
             self._face_at = self._clock() if faces else self._face_at
         return faces
 
-    def add_sound(self, sample_rate: int, chunk: np.ndarray) -> dict[str, float] | None:
+    def add_sound(self, sample_rate: int, chunk: np.ndarray, baseline: Baseline | None = None) -> dict[str, float] | None:
         """One microphone chunk: the voice reading over the last window of sound, None while no
-        speech is in it."""
+        speech is in it; relative to the visitor's `baseline` when one is set."""
         window = self._analyzer.speech.spec.window_samples
         with self._lock:
             self._heard = True
@@ -53,9 +71,22 @@ class LiveSession:
             return None
         voice = self._analyzer.analyze_audio((SAMPLE_RATE, sound)).probs
         with self._lock:
+            if voice:
+                self._remember(self._recent_voice, voice)
+        voice = relative(voice, baseline.voice if baseline else None)
+        with self._lock:
             self.voice = voice
             self._voice_at = self._clock() if voice else self._voice_at
         return voice
+
+    def fit_baseline(self) -> Baseline | None:
+        """A personal baseline from the readings of the last BASELINE_SECONDS (the visitor being
+        neutral, by their own word); None when neither speech nor a face came in that time."""
+        with self._lock:
+            now = self._clock()
+            voice = [r for t, r in self._recent_voice if now - t <= BASELINE_SECONDS]
+            faces = [r for t, r in self._recent_faces if now - t <= BASELINE_SECONDS]
+        return self._analyzer.fit_baseline(voice, faces)
 
     def _fresh(self, at: float | None) -> bool:
         return at is not None and self._clock() - at <= STALE_SECONDS

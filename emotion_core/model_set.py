@@ -153,6 +153,15 @@ class SpeechInput(Record):
 
 
 @dataclass(frozen=True)
+class BaselineFit(Record):
+    """How a personal baseline shifts this model's readings (emotion_core/baseline.py)."""
+
+    weight: float  # the shift is weight x (person's neutral log-probabilities - reference)
+    reference: tuple[float, ...]  # mean log-probabilities of neutral input from unseen people, per label
+    source: str  # where both were fitted
+
+
+@dataclass(frozen=True)
 class SpeechEntry(Record):
     task: ClassVar[str] = "speech"
 
@@ -169,6 +178,7 @@ class SpeechEntry(Record):
     # answered "uncertain" (None: never).
     temperature: float = added_field(1.0)
     uncertain_below: float | None = added_field(None)
+    baseline: BaselineFit | None = added_field(None)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -200,6 +210,7 @@ class FaceEntry(Record):
     metrics: dict[str, object]
     temperature: float = added_field(1.0)  # as SpeechEntry's, on the mean over the views
     uncertain_below: float | None = added_field(None)
+    baseline: BaselineFit | None = added_field(None)
 
     @property
     def files(self) -> tuple[str, ...]:

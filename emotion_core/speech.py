@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .baseline import Baseline, relative
 from .calibration import apply_temperature
 from .features import FeatureSpec, mfcc_image, split_windows, utterance_stats, window_features
 from .model_set import ModelSet, ModelSetError
@@ -45,16 +46,19 @@ class SpeechModel:
         and "members" (per fold model)."""
         return self._model(**inputs)
 
-    def analyze(self, audio: np.ndarray, speech_chunks: np.ndarray) -> AudioResult:
+    def analyze(self, audio: np.ndarray, speech_chunks: np.ndarray, baseline: Baseline | None = None) -> AudioResult:
         """Every window with speech gets a distribution, and their mean is the recording's.
 
         `speech_chunks` is the voice-activity detector's chunk probabilities over `audio`; a window
-        without speech is not run through the model: its reading would be noise, not emotion.
+        without speech is not run through the model: its reading would be noise, not emotion. With
+        a personal `baseline`, each window's reading is made relative to that person's neutral
+        voice (baseline.py).
         """
         windows = []
+        shift = baseline.voice if baseline else None
         for w in split_windows(audio, self.spec):
             speech = holds_speech(speech_chunks, w.start, w.end)
-            probs = distribution(self.labels, self.window_probs(w.samples)) if speech else None
+            probs = relative(distribution(self.labels, self.window_probs(w.samples)), shift) if speech else None
             windows.append(WindowResult(w.start, w.end, probs, speech))
         overall = mean_distribution([w.probs for w in windows if w.probs is not None])
         return AudioResult(probs=overall, windows=windows, samples=audio, uncertain_below=self.uncertain_below)

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from .analyzer import Analyzer, Progress
+from .baseline import Baseline
 from .overlay import annotate
 from .plots import mfcc_figure, timeline_figure, video_timeline_figure
 from .report import result_json
@@ -53,30 +54,32 @@ class VideoView:
     report: dict
 
 
-def audio_view(analyzer: Analyzer, path: str, folder: str) -> AudioView:
-    result = analyzer.analyze_audio(path)
+def audio_view(analyzer: Analyzer, path: str, folder: str, baseline: Baseline | None = None) -> AudioView:
+    result = analyzer.analyze_audio(path, baseline=baseline)
     several = len(result.windows) > 1
     return AudioView(
         probs=result.probs,
-        report=result_json(result, models=analyzer.model_set.source),
+        report=result_json(result, models=analyzer.model_set.source, baseline=baseline),
         mfcc=_save_figure(mfcc_figure(result.samples, analyzer.speech.spec), folder, "mfcc"),
         timeline=_save_figure(timeline_figure(result), folder, "timeline") if several else None,
         no_speech=result.abstain == NO_SPEECH,
     )
 
 
-def image_view(analyzer: Analyzer, path: str, folder: str, webcam: bool = False) -> ImageView:
-    result = analyzer.analyze_image(path, webcam=webcam)
+def image_view(analyzer: Analyzer, path: str, folder: str, webcam: bool = False,
+               baseline: Baseline | None = None) -> ImageView:
+    result = analyzer.analyze_image(path, webcam=webcam, baseline=baseline)
     return ImageView(
         image=_save_image(annotate(result.rgb, result.faces), folder, "faces"),
         probs=result.faces[0].probs if result.faces else None,
-        report=result_json(result, models=analyzer.model_set.source),
+        report=result_json(result, models=analyzer.model_set.source, baseline=baseline),
         faces=len(result.faces),
     )
 
 
-def video_view(analyzer: Analyzer, path: str, folder: str, progress: Progress | None = None) -> VideoView:
-    result = analyzer.analyze_video(path, progress=progress)
+def video_view(analyzer: Analyzer, path: str, folder: str, baseline: Baseline | None = None,
+               progress: Progress | None = None) -> VideoView:
+    result = analyzer.analyze_video(path, progress=progress, baseline=baseline)
     if progress:
         progress(0.97, "Drawing plots")
     frame = result.keyframe
@@ -88,7 +91,7 @@ def video_view(analyzer: Analyzer, path: str, folder: str, progress: Progress | 
         frame=_save_image(annotate(frame.rgb, frame.faces), folder, "frame") if frame else None,
         mfcc=_save_figure(mfcc_figure(audio.samples, analyzer.speech.spec), folder, "mfcc") if audio else None,
         timeline=_save_figure(video_timeline_figure(result), folder, "timeline"),
-        report=result_json(result, models=analyzer.model_set.source),
+        report=result_json(result, models=analyzer.model_set.source, baseline=baseline),
     )
 
 
@@ -111,3 +114,8 @@ def _save_image(rgb: np.ndarray, folder: str, name: str) -> str:
     path = _new_file(folder, name, ".jpg")
     Image.fromarray(rgb).save(path, format="JPEG", quality=90)
     return path
+
+
+def baseline_of(analyzer: Analyzer, path: str) -> dict:
+    """A personal baseline from a file of the person being neutral, as the JSON the page keeps."""
+    return analyzer.baseline_from_file(path).to_dict()
