@@ -318,14 +318,14 @@ def build() -> gr.Blocks:
         # The visitor's personal baseline (emotion_core/baseline.py): a few numbers kept in the page,
         # sent with each analysis, never stored by the server. API callers pass the same JSON.
         baseline = gr.JSON(value=None, visible=False, label="Personal baseline", elem_id="baseline")
-        baseline_status = gr.Markdown(NO_BASELINE, elem_id="baseline_status")
-        with gr.Accordion("Personal baseline: set from a file, or clear", open=False):
+        with gr.Row(equal_height=True):
+            baseline_status = gr.Markdown(NO_BASELINE, elem_id="baseline_status")
+            clear_button = gr.Button("Clear baseline", size="sm", scale=0, min_width=140, elem_id="clear_baseline")
+        with gr.Accordion("Personal baseline from a file", open=False):
             with gr.Row():
                 baseline_file = gr.File(type="filepath", label="A recording, photo or video of you being neutral",
                                         elem_id="baseline_file")
-                with gr.Column():
-                    file_baseline_button = gr.Button("Set my baseline from this file", elem_id="file_baseline")
-                    clear_button = gr.Button("Clear baseline", elem_id="clear_baseline")
+                file_baseline_button = gr.Button("Set my baseline from this file", elem_id="file_baseline")
         with gr.Tabs():
             with gr.Tab("Live"):
                 session = gr.State()

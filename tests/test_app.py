@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -13,6 +15,7 @@ from emotion_core.audio import SAMPLE_RATE
 from emotion_core.labels import LABELS
 
 pytestmark = pytest.mark.slow
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +117,10 @@ VIDEO_ENDPOINTS = {"/analyze_video", "/analyze_recording"}
 def test_api_lists_exactly_the_analysis_endpoints(client):
     """The live streams and the show/hide steps stay out of the API."""
     api = client.view_api(print_info=False, return_format="dict")
-    assert set(api["named_endpoints"]) == AUDIO_ENDPOINTS | IMAGE_ENDPOINTS | VIDEO_ENDPOINTS
+    assert set(api["named_endpoints"]) == AUDIO_ENDPOINTS | IMAGE_ENDPOINTS | VIDEO_ENDPOINTS | {"/set_baseline"}
     assert api["unnamed_endpoints"] == {}
     returns = {
+        "/set_baseline": ["Json", "Markdown"],
         **dict.fromkeys(AUDIO_ENDPOINTS, ["Label", "Image", "Image", "Json"]),
         **dict.fromkeys(IMAGE_ENDPOINTS, ["Image", "Label", "Json"]),
         **dict.fromkeys(VIDEO_ENDPOINTS, ["Label", "Label", "Label", "Image", "Image", "Image", "Json"]),
@@ -230,3 +234,24 @@ def test_every_recording_without_speech_is_answered_no_speech(client, tmp_path):
         assert report["audio"]["abstain"] == "no speech", name
         assert report["audio"]["label"] is None and report["audio"]["probs"] is None, name
         assert label is None or label.get("label") is None, name
+
+
+def _neutral_and_angry() -> tuple[str, str]:
+    """Two clips of one RAVDESS actor: neutral (the baseline) and angry (the reading)."""
+    folder = DATA / "ravdess" / "Actor_01"
+    return str(folder / "03-01-01-01-01-01-01.flac"), str(folder / "03-01-05-02-01-01-01.flac")
+
+
+def test_a_personal_baseline_set_through_the_api_changes_the_reading(client):
+    neutral, angry = _neutral_and_angry()
+    baseline, status = client.predict(handle_file(neutral), api_name="/set_baseline")
+    assert baseline["voice"] and baseline["voice_windows"] == 1 and "baseline in use" in status
+    plain = client.predict(handle_file(angry), api_name="/analyze_audio")[3]
+    relative = client.predict(handle_file(angry), baseline, api_name="/analyze_audio")[3]
+    assert "baseline" not in plain and relative["baseline"] == {"voice_windows": 1, "face_frames": 0}
+    assert relative["audio"]["probs"] != plain["audio"]["probs"]
+
+
+def test_a_malformed_baseline_is_refused_with_a_message(client, clip_path):
+    with pytest.raises(AppError, match="personal baseline is not usable"):
+        client.predict(handle_file(str(clip_path)), {"voice": {"angry": "loud"}}, api_name="/analyze_audio")

@@ -155,6 +155,17 @@ def test_live_tab_streams_camera_and_microphone(browser: Browser, shots: Path) -
 
         browser.wait_for(three_frames, 20, lambda: f"#live_faces showed {len(sources)} distinct frames", 0.1)
         status = browser.text("#live_status")
+
+        # A personal baseline from the last seconds: the page says it is in use, the voice's
+        # distribution is read against it, and Clear takes it away again.
+        before = browser.text("#live_voice_label")
+        browser.click("#live_baseline")
+        in_use = browser.wait_text("#baseline_status", r"Personal baseline in use: voice \(\d+ windows? of speech\).*", 20)
+        browser.wait_for(lambda: browser.text("#live_voice_label") != before, 20,
+                         lambda: f"#live_voice_label stayed {before!r} after the baseline was set")
+        browser.click("#clear_baseline")
+        browser.wait_text("#baseline_status", r"No personal baseline.*", 20)
+        print(f"live baseline: {in_use!r}; voice before {before!r}, after {browser.text('#live_voice_label')!r}")
         print(
             f"live: face {face!r}, voice {voice!r}, fused {fused!r}, status {status!r}; "
             f"all three readings {first_readings:.1f} s after Record"

@@ -122,7 +122,8 @@ def test_the_served_app_answers_concurrent_clients_as_it_answers_one_at_a_time(s
 
     app, url = served_app
     analyses = [fn for fn in app.demo.fns.values() if fn.concurrency_id == app.ANALYSIS_QUEUE]
-    assert len(analyses) == 6 and {fn.concurrency_limit for fn in analyses} == {app.ANALYSIS_WORKERS}
+    # six analyses and three ways to set a baseline, all in the analysis queue
+    assert len(analyses) == 9 and {fn.concurrency_limit for fn in analyses} == {app.ANALYSIS_WORKERS}
     assert app.POOL.size == app.ANALYSIS_WORKERS
     requests = workload(tmp_path)
     reference, _ = one_at_a_time(url, requests, rounds=1)

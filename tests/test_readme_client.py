@@ -68,6 +68,7 @@ def test_examples_run_and_return_what_they_say(examples, served_app, clip_path, 
     assert face_report["kind"] == "image" and len(face_report["faces"]) == 1
     face_line = re.compile(r"^(" + "|".join(LABELS) + r") \[\d+, \d+, \d+, \d+\]$", re.MULTILINE)
     assert len(face_line.findall(output)) == 1
+    assert namespace["relative"]["baseline"]["voice_windows"] >= 1 and "baseline in use" in namespace["status"]
     video_report = namespace["video_report"]  # the webcam clip's, the same video
     assert video_report["kind"] == "video" and video_report["fused"]["channels"] == ["voice", "face"]
     assert f"{video_report['fused']['label']} ['voice', 'face']" in output
