@@ -20,6 +20,7 @@ import numpy as np
 from gradio import processing_utils
 
 from emotion_core import Analyzer, limits
+from emotion_core.baseline import Baseline
 from emotion_core.errors import InputError, log_failure, user_message
 from emotion_core.face import import_mediapipe
 from emotion_core.limits import duration_text
@@ -28,7 +29,6 @@ from emotion_core.model_set import ModelSet
 from emotion_core.overlay import annotate
 from emotion_core.processes import WorkerPool
 from emotion_core.results import NO_FACE, NO_READING, NO_SPEECH, UNCERTAIN
-from emotion_core.baseline import Baseline
 from emotion_core.views import AudioView, ImageView, VideoView, audio_view, baseline_of, image_view, video_view
 from hub.card import model_card_text
 from hub.fetch import resolve_model_set
@@ -241,10 +241,10 @@ def set_baseline_from_file(path: str | None) -> tuple[dict, str]:
                        "neutral first.", print_exception=False)
     try:
         _check_size(path)
-        value = POOL.run(baseline_of, path)
+        baseline: Baseline = POOL.run(baseline_of, path)
     except Exception as exc:
         raise _fail("baseline", path, exc) from exc
-    return value, _baseline_status(Baseline.from_dict(value))
+    return baseline.to_dict(), _baseline_status(baseline)
 
 
 def set_baseline_live(session: LiveSession) -> tuple[dict, str]:

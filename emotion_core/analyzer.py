@@ -11,13 +11,12 @@ import queue
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from functools import cached_property
 
 import numpy as np
 
 from .audio import MIN_SECONDS, SAMPLE_RATE, check_duration, load_audio, to_mono_16k
-from .baseline import Baseline, fit_shift, relative
+from .baseline import Baseline, fit_shift, relative_face
 from .errors import InputError
 from .face import FaceDetector, FaceModel, analyze_faces, whole_face
 from .face_crop import FACE_SIZE
@@ -204,7 +203,7 @@ class Analyzer:
         rgb = as_rgb(source) if isinstance(source, np.ndarray) else load_image(source)
         if whole:
             with self.models() as m:
-                faces = [_relative_face(whole_face(m.face, rgb), baseline)]
+                faces = [relative_face(whole_face(m.face, rgb), baseline.face if baseline else None)]
         else:
             faces = self.faces(rgb, webcam, tiled=not webcam, baseline=baseline)  # a photo: small faces too
         return ImageResult(faces, width=rgb.shape[1], height=rgb.shape[0], rgb=rgb)
@@ -215,7 +214,7 @@ class Analyzer:
         `tiled` also searches tiles for small faces (photos: see face_tiles.py); frames are one pass."""
         with self.models() as m:
             faces = analyze_faces(m.face_detector, m.face, rgb, short_range=webcam, tiled=tiled)
-        return [_relative_face(f, baseline) for f in faces]
+        return [relative_face(f, baseline.face if baseline else None) for f in faces]
 
     def fit_baseline(self, voice: list[dict[str, float]], faces: list[dict[str, float]]) -> Baseline | None:
         """A personal baseline from readings of a person being neutral: voice windows and faces
@@ -316,10 +315,6 @@ class _FaceTrack:
             self.keyframe = Keyframe(t, rgb.copy(), faces)
         if self._duration:
             self._report(0.8 * min(1.0, t / self._duration), "Decoding the video and reading faces")
-
-
-def _relative_face(face: FaceResult, baseline: Baseline | None) -> FaceResult:
-    return face if baseline is None or not baseline.face else replace(face, probs=relative(face.probs, baseline.face))
 
 
 def _main_area(faces: list[FaceResult]) -> int:

@@ -13,12 +13,12 @@ caller's memory and sent with each analysis; nothing of it is ever written to di
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from .calibration import PROB_FLOOR
-from .results import distribution
+from .results import FaceResult, distribution
 
 Shift = dict[str, float]
 
@@ -82,3 +82,8 @@ def relative(probs: dict[str, float] | None, shift: Shift | None) -> dict[str, f
     z = np.log(np.clip([probs[k] for k in labels], PROB_FLOOR, None)) - np.array([shift.get(k, 0.0) for k in labels])
     e = np.exp(z - z.max())
     return distribution(labels, e)
+
+
+def relative_face(face: FaceResult, shift: Shift | None) -> FaceResult:
+    """A face's reading made relative to a person's face baseline (the face itself when none)."""
+    return face if not shift else replace(face, probs=relative(face.probs, shift))

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 
 import numpy as np
 
 from .audio import MIN_SECONDS, SAMPLE_RATE, to_mono_16k
-from .baseline import Baseline, relative
+from .baseline import Baseline, relative, relative_face
 from .fusion import fuse
 from .results import FaceResult
 
@@ -47,14 +46,12 @@ class LiveSession:
     def add_frame(self, rgb: np.ndarray, baseline: Baseline | None = None) -> list[FaceResult]:
         """One webcam frame: its faces (short-range detector), the main one becomes the face
         reading; relative to the visitor's `baseline` when one is set."""
-        faces = self._analyzer.faces(rgb, webcam=True)
+        raw = self._analyzer.faces(rgb, webcam=True)
+        faces = [relative_face(f, baseline.face if baseline else None) for f in raw]
         with self._lock:
             self._seen = True
-            if faces:
-                self._remember(self._recent_faces, faces[0].probs)
-        if baseline is not None and baseline.face:
-            faces = [replace(f, probs=relative(f.probs, baseline.face)) for f in faces]
-        with self._lock:
+            if raw:
+                self._remember(self._recent_faces, raw[0].probs)
             self.face = faces[0].probs if faces else None
             self._face_at = self._clock() if faces else self._face_at
         return faces
@@ -69,12 +66,11 @@ class LiveSession:
             sound = self._sound
         if sound.shape[0] < MIN_SECONDS * SAMPLE_RATE:
             return None
-        voice = self._analyzer.analyze_audio((SAMPLE_RATE, sound)).probs
+        raw = self._analyzer.analyze_audio((SAMPLE_RATE, sound)).probs
+        voice = relative(raw, baseline.voice if baseline else None)
         with self._lock:
-            if voice:
-                self._remember(self._recent_voice, voice)
-        voice = relative(voice, baseline.voice if baseline else None)
-        with self._lock:
+            if raw:
+                self._remember(self._recent_voice, raw)
             self.voice = voice
             self._voice_at = self._clock() if voice else self._voice_at
         return voice

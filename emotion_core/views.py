@@ -116,6 +116,6 @@ def _save_image(rgb: np.ndarray, folder: str, name: str) -> str:
     return path
 
 
-def baseline_of(analyzer: Analyzer, path: str) -> dict:
-    """A personal baseline from a file of the person being neutral, as the JSON the page keeps."""
-    return analyzer.baseline_from_file(path).to_dict()
+def baseline_of(analyzer: Analyzer, path: str) -> Baseline:
+    """A personal baseline from a file of the person being neutral (run in a worker)."""
+    return analyzer.baseline_from_file(path)

@@ -95,13 +95,14 @@ def main() -> None:
     def rows_for(weights: dict[int, float]) -> list[dict]:
         return actor_rows(probs, truth, actor, entry.labels, neutral, ref_by_fold, weights)
 
-    def gain(rows: list[dict], keep) -> float:
-        return float(np.mean([r["after"] - r["before"] for r in rows if keep(r)]))
+    def gain(rows: list[dict], without_fold: int | None = None) -> float:
+        """Mean gain over the actors, leaving out one fold's (the one the weight is for)."""
+        return float(np.mean([r["after"] - r["before"] for r in rows if r["fold"] != without_fold]))
 
     by_weight = {w: rows_for(dict.fromkeys(folds, w)) for w in WEIGHTS}
-    cross = {k: max(WEIGHTS, key=lambda w: gain(by_weight[w], lambda r: r["fold"] != k)) for k in folds}
+    cross = {k: max(WEIGHTS, key=lambda w, k=k: gain(by_weight[w], k)) for k in folds}
     rows = rows_for(cross)
-    weight = max(WEIGHTS, key=lambda w: gain(by_weight[w], lambda r: True))
+    weight = max(WEIGHTS, key=lambda w: gain(by_weight[w]))
 
     face = face_probs(model_set, Path(cfg.cache), "validation")
     face_p = apply_temperature(face["probs"], model_set.face.temperature)
