@@ -17,19 +17,23 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import gradio as gr
 import numpy as np
+import pandas as pd
 from gradio import processing_utils
 
 from emotion_core import Analyzer, limits
 from emotion_core.baseline import Baseline
+from emotion_core.describe import paragraphs
 from emotion_core.errors import InputError, log_failure, user_message
+from emotion_core.labels import LABELS
 from emotion_core.face import import_mediapipe
 from emotion_core.limits import duration_text
 from emotion_core.live import LiveSession
 from emotion_core.model_set import ModelSet
-from emotion_core.overlay import annotate
-from emotion_core.processes import WorkerPool
-from emotion_core.results import NO_FACE, NO_READING, NO_SPEECH, UNCERTAIN
-from emotion_core.views import AudioView, ImageView, VideoView, audio_view, baseline_of, image_view, video_view
+from space.overlay import annotate
+from space.processes import WorkerPool
+from space.views import (
+    AudioView, ImageView, VideoView, audio_view, baseline_of, image_view, save_timeline, video_view,
+)
 from hub.card import model_card_text
 from hub.fetch import resolve_model_set
 
@@ -40,35 +44,44 @@ logging.getLogger("hub").setLevel(logging.INFO)
 logger = logging.getLogger(__name__)
 
 # How many analyses of files and recordings run at once, each in a worker process of its own
-# (emotion_core/processes.py), and how many events the analysis queue lets through together.
+# (space/processes.py), and how many events the analysis queue lets through together.
 # Chosen by measurement on the Space's 2 cores (bench/load.py; README "How it holds up").
 # A value that is not a positive number falls back to 2, with a logged reason.
 ANALYSIS_WORKERS = limits.env_number(os.environ, "EMOTION_WORKERS", 2, int)
-# Forked here, before any model, server or download starts a thread. MediaPipe is imported first,
-# so that the workers share the import instead of each paying for it (bench/cold_start.py).
-import_mediapipe()
-POOL = WorkerPool(ANALYSIS_WORKERS)
-
-# Built once at import: every request shares the loaded models. The set comes from the Hub repo in
-# EMOTION_MODEL_REPO when it verifies and all its models load, else from the cache, else the
-# embedded defaults (hub/fetch.py). Loading everything here means a broken embedded set stops the
-# app at start-up instead of failing the first visitor.
-_CHECKED: dict[Path, Analyzer] = {}
-
 # The Live tab's frames and sound chunks are analysed in this process, by threads that each take
 # one of these workers' models per call: a frame is too small a job to send to another process.
 LIVE_WORKERS = 2
 
+# Set by start(), once: importing this module starts no process and loads no model.
+POOL: WorkerPool | None = None
+ANALYZER: Analyzer | None = None
+demo: gr.Blocks | None = None
 
-def _load_all(model_set: ModelSet) -> None:
-    """The check a fetched set must pass: every model loads. The loaded models are kept for use."""
-    _CHECKED[model_set.folder] = Analyzer(model_set, workers=LIVE_WORKERS).load()
 
+def _models_and_workers() -> tuple[WorkerPool, Analyzer]:
+    """Fork the workers, then load the models every request shares.
 
-_MODEL_SET = resolve_model_set(check=_load_all)
-POOL.load(_MODEL_SET.folder, _MODEL_SET.source)  # the workers load while this process does
-ANALYZER = _CHECKED.get(_MODEL_SET.folder) or Analyzer(_MODEL_SET, workers=LIVE_WORKERS).load()
-POOL.wait_ready()
+    The workers are forked first, before any model, server or download starts a thread; MediaPipe
+    is imported before that, so that they share the import instead of each paying for it
+    (bench/cold_start.py). The set comes from the Hub repo in EMOTION_MODEL_REPO when it verifies
+    and all its models load, else from the cache, else the embedded defaults (hub/fetch.py), and
+    everything loads here, so a broken embedded set stops the app at start-up instead of failing
+    the first visitor.
+    """
+    import_mediapipe()
+    pool = WorkerPool(ANALYSIS_WORKERS)
+    checked: dict[Path, Analyzer] = {}
+
+    def load_all(model_set: ModelSet) -> None:
+        """The check a fetched set must pass: every model loads. The loaded models are kept for use."""
+        checked[model_set.folder] = Analyzer(model_set, workers=LIVE_WORKERS).load()
+
+    model_set = resolve_model_set(check=load_all)
+    pool.load(model_set.folder, model_set.source)  # the workers load while this process does
+    analyzer = checked.get(model_set.folder) or Analyzer(model_set, workers=LIVE_WORKERS).load()
+    pool.wait_ready()
+    return pool, analyzer
+
 
 # Where the workers write figures and boxed images: Gradio's own cache, which it serves without
 # copying and from which delete_cache removes them (see build()).
@@ -191,7 +204,34 @@ def analyze_video(path: str | None, baseline: dict | None = None, progress: gr.P
     except Exception as exc:
         raise _fail("video", path, exc) from exc
     mfcc = view.mfcc if view.mfcc else gr.Image(value=None, visible=False)
-    return view.fused, view.voice, view.face, view.frame, mfcc, gr.Image(value=view.timeline, visible=True), view.report
+    return (view.fused, view.voice, view.face, view.frame, mfcc, gr.Image(value=view.timeline, visible=True),
+            view.report, gr.File(value=list(view.downloads), visible=True))
+
+
+LIVE_PLOT_SECONDS = 60.0  # the Live tab's rolling plot shows the fused reading over this many seconds
+
+
+def live_timeline_plot(session: LiveSession) -> pd.DataFrame:
+    """The fused reading's probabilities over the last LIVE_PLOT_SECONDS, long-form for gr.LinePlot
+    (drawn in the browser: the server sends numbers, not a picture)."""
+    fused = [r for r in session.timeline() if r["channel"] == "fused"]
+    last = fused[-1]["end"] if fused else 0.0
+    points = [(r["end"], label, r[label]) for r in fused if r["end"] >= last - LIVE_PLOT_SECONDS
+              for label in LABELS if r[label] is not None]
+    return pd.DataFrame(points, columns=["seconds", "emotion", "probability"])
+
+
+def download_live_timeline(session: LiveSession) -> gr.File:
+    """The session's timeline as CSV and JSON files."""
+    table = session.timeline()
+    if not table:
+        raise gr.Error("Nothing to download yet: start the webcam or the microphone first.", print_exception=False)
+    return gr.File(value=list(save_timeline(table, str(FIGURES), "live")), visible=True)
+
+
+def clear_live_timeline(session: LiveSession) -> tuple:
+    session.clear_timeline()
+    return live_timeline_plot(session), gr.File(value=None, visible=False)
 
 
 def new_live_session() -> LiveSession:
@@ -261,46 +301,17 @@ def clear_baseline() -> tuple[None, str]:
 
 
 def _show(voice: bool, face: bool, fused: bool):
-    """Only the outputs of the chosen input are shown; the timeline and the verdict wait for the analysis."""
+    """Only the outputs of the chosen input are shown; the timeline, its downloads and the verdict
+    wait for the analysis."""
     return lambda: (
         gr.Column(visible=voice), gr.Column(visible=face), gr.Column(visible=fused), gr.Image(visible=False),
-        gr.Image(visible=voice), "",
+        gr.Image(visible=voice), "", gr.File(value=None, visible=False),
     )
 
 
-# What each abstention means, in words a visitor reads before any number.
-VERDICTS = {
-    NO_SPEECH: "no speech detected, so no emotion is read from it",
-    NO_FACE: "no face found",
-    UNCERTAIN: "uncertain: no emotion stands out enough to name (the distribution below is still shown)",
-    NO_READING: "neither a voice nor a face to read",
-}
-
-
-def _verdict_line(channel: str, reading: dict | None, missing: str) -> str:
-    if reading is None:
-        return f"**{channel}:** {missing}."
-    if reading.get("abstain"):
-        return f"**{channel}:** {VERDICTS[reading['abstain']]}."
-    return f"**{channel}:** {reading['label']} ({reading['probs'][reading['label']]:.0%})."
-
-
 def verdict(report: dict | None) -> str:
-    """The result in plain words: each channel's emotion, or why it names none; then the notes."""
-    if not report or "kind" not in report:
-        return ""
-    if report["kind"] == "audio":
-        return _verdict_line("Voice", report["audio"], "no audio")
-    if report["kind"] == "image":
-        if not report["faces"]:
-            return f"**Face:** {VERDICTS[NO_FACE]}."
-        return _verdict_line("Main face", report["faces"][0], VERDICTS[NO_FACE])
-    lines = [
-        _verdict_line("Voice and face together", report["fused"], VERDICTS[NO_READING]),
-        _verdict_line("Voice", report["audio"], "no audio track"),
-        _verdict_line("Face", report["face"], VERDICTS[NO_FACE]),
-    ]
-    return "\n\n".join(lines + [f"_{note[0].upper() + note[1:]}._" for note in report["notes"]])
+    """The result in plain words (emotion_core/describe.py, as the CLI says it)."""
+    return paragraphs(report)
 
 
 def build() -> gr.Blocks:
@@ -343,6 +354,16 @@ def build() -> gr.Blocks:
                         with gr.Row():
                             live_voice = gr.Label(num_top_classes=3, label="Voice (last 3 s)", elem_id="live_voice_label")
                             live_face = gr.Label(num_top_classes=3, label="Face", elem_id="live_face_label")
+                live_plot = gr.LinePlot(
+                    x="seconds", y="probability", color="emotion", y_lim=[0.0, 1.0], height=220,
+                    label=f"Voice and face together, the last {LIVE_PLOT_SECONDS:g} s", elem_id="live_plot",
+                )
+                with gr.Row():
+                    live_download_button = gr.Button("Download the session's timeline (CSV, JSON)",
+                                                     size="sm", elem_id="live_download")
+                    live_clear_button = gr.Button("Clear the timeline", size="sm", elem_id="live_clear")
+                live_downloads = gr.File(label="Session timeline", file_count="multiple", visible=False,
+                                         interactive=False, elem_id="live_downloads")
             with gr.Tab("Microphone"):
                 mic = gr.Audio(sources=["microphone"], type="filepath", label="Record your voice", elem_id="mic")
                 mic_button = gr.Button("Analyze", variant="primary", elem_id="mic_button")
@@ -401,12 +422,14 @@ def build() -> gr.Blocks:
                 face_label = gr.Label(num_top_classes=7, label="Emotion of the main (largest) face", elem_id="face_label")
         # The figures carry their own titles; a label would cover them.
         timeline = gr.Image(label="Timeline", show_label=False, visible=False, interactive=False, elem_id="timeline")
+        downloads = gr.File(label="Timeline (CSV and JSON): a row per window and channel", file_count="multiple",
+                            visible=False, interactive=False, elem_id="downloads")
         report = gr.JSON(label="Full result", elem_id="report")
 
-        boxes = [voice_box, face_box, fused_box, timeline, mfcc_plot, verdict_box]
+        boxes = [voice_box, face_box, fused_box, timeline, mfcc_plot, verdict_box, downloads]
         audio_outputs = [voice_label, mfcc_plot, timeline, report]
         image_outputs = [faces_image, face_label, report]
-        video_outputs = [fused_label, voice_label, face_label, faces_image, mfcc_plot, timeline, report]
+        video_outputs = [fused_label, voice_label, face_label, faces_image, mfcc_plot, timeline, report, downloads]
         events = [
             (mic_button, analyze, mic, audio_outputs, "analyze_microphone", _show(True, False, False)),
             (upload_button, analyze, upload, audio_outputs, "analyze_audio", _show(True, False, False)),
@@ -437,6 +460,13 @@ def build() -> gr.Blocks:
             live_sound, inputs=[live_mic, session, baseline], outputs=[live_voice, live_fused, live_status],
             stream_every=LIVE_SOUND_SECONDS, concurrency_limit=None, api_visibility="private",
         )
+        # The rolling plot follows the sound stream (twice a second), not every frame.
+        live_mic.stream(live_timeline_plot, inputs=session, outputs=live_plot, stream_every=LIVE_SOUND_SECONDS,
+                        concurrency_limit=None, api_visibility="private", show_progress="hidden")
+        live_download_button.click(download_live_timeline, inputs=session, outputs=live_downloads,
+                                   api_visibility="private")
+        live_clear_button.click(clear_live_timeline, inputs=session, outputs=[live_plot, live_downloads],
+                                api_visibility="private")
         demo.load(new_live_session, outputs=session, api_visibility="private")
     # Visitors waiting in the queue get its position and expected wait once a second. By default
     # Gradio sends it to every one of them each time any analysis ends: with 32 waiting, that cost
@@ -445,12 +475,18 @@ def build() -> gr.Blocks:
     return demo
 
 
-demo = build()
+def start() -> gr.Blocks:
+    """The workers, the models and the page, made once; what `python app.py` and the tests launch."""
+    global POOL, ANALYZER, demo
+    if demo is None:
+        POOL, ANALYZER = _models_and_workers()
+        demo = build()
+    return demo
 
 
 def launch(**options):
     """Start the app with the upload limit, which Gradio takes at launch only (not on the Blocks)."""
-    return demo.launch(max_file_size=limits.LIMITS.max_upload_bytes, **options)
+    return start().launch(max_file_size=limits.LIMITS.max_upload_bytes, **options)
 
 
 if __name__ == "__main__":

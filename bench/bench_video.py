@@ -90,6 +90,8 @@ def bench_live(clip: Path, runs: int, warmup: int) -> dict:
     handlers, and Gradio's encoding of what they return (the outputs' postprocess)."""
     import app  # the served handlers and components, on the app's own Analyzer
 
+    app.start()
+
     with av.open(str(clip)) as container:
         frame = next(container.decode(video=0)).to_ndarray(format="rgb24")
     sound = load_audio(clip)

@@ -100,7 +100,8 @@ def ask(client: Client, request: Request) -> Answer:
     except Exception as exc:  # a failure of the server or the connection: counted, not fatal
         return Answer(time.perf_counter() - start, None, f"{type(exc).__name__}: {exc}")
     seconds = time.perf_counter() - start
-    return Answer(seconds, outputs[-1], "a broken input was answered" if request.bad else None)
+    report = next(o for o in outputs if isinstance(o, dict) and "kind" in o)  # the full result, among labels and files
+    return Answer(seconds, report, "a broken input was answered" if request.bad else None)
 
 
 def client(url: str, attempts: int = 5) -> Client:

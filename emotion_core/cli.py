@@ -1,4 +1,5 @@
-"""Command line: `python -m emotion_core predict [--json] [--whole-face] [--baseline NEUTRAL] PATH...`.
+"""Command line: `python -m emotion_core predict [--json] [--whole-face] [--baseline NEUTRAL] PATH...`
+and `python -m emotion_core batch INPUT... --out results.csv|.jsonl|.parquet` (emotion_core/batch.py).
 
 Images (any extension Pillow reads) go to the face pipeline, files with a video stream to both
 pipelines and their fusion, everything else to the speech one.
@@ -13,42 +14,43 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 from .analyzer import Analyzer, input_kind
+from .describe import one_line
 from .errors import InputError, user_message
 from .model_set import ModelSetError
 from .report import analyze_json
 
 
-def _top3(probs: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:.2f}" for k, v in sorted(probs.items(), key=lambda kv: -kv[1])[:3])
+def _batch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .batch import FORMATS, expand, run, run_local
 
+    if args.out.suffix not in FORMATS:
+        parser.error(f"--out must end in {', '.join(FORMATS)}, not {args.out.name!r}")
+    if args.out.suffix == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            parser.error("writing .parquet needs pyarrow: pip install pyarrow (or write .csv or .jsonl)")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    paths = expand(args.inputs)
+    if not paths:
+        print("error: no media files in the inputs", file=sys.stderr)
+        return 2
+    if args.engine == "ray":
+        from .batch_ray import run_ray
 
-def _reading(reading: dict) -> str:
-    """A reading's label, or its verdict and the top label it holds back, then its top three (the
-    caller closes the parenthesis)."""
-    head = f"{reading['abstain']}, top {reading['label']}" if reading["abstain"] else reading["label"]
-    return f"{head} ({_top3(reading['probs'])}"
-
-
-def _human(line: dict) -> str:
-    if "error" in line:
-        return f"{line['path']}: error: {line['error']}"
-    if line["kind"] == "video":
-        fused = line["fused"]
-        reading = f"{_reading(fused)}; from {' and '.join(fused['channels'])})" if fused["probs"] else "no reading"
-        notes = "".join(f"; {note}" for note in line["notes"])
-        return f"{line['path']}: {reading}{notes}"
-    if line["kind"] == "image":
-        if not line["faces"]:
-            return f"{line['path']}: {line['note']}"
-        faces = "; ".join(f"face {i + 1} at {f['box']}: {_reading(f)})" for i, f in enumerate(line["faces"]))
-        return f"{line['path']}: {faces}"
-    audio = line["audio"]
-    if audio["probs"] is None:
-        return f"{line['path']}: {audio['abstain']} ({len(audio['windows'])} window(s))"
-    return f"{line['path']}: {_reading(audio)}; {len(audio['windows'])} window(s))"
+        engine = lambda todo: run_ray(todo, args.workers, args.ray_address)  # noqa: E731
+    else:
+        engine = lambda todo: run_local(todo, args.workers)  # noqa: E731
+    table = run(paths, args.out, engine, resume=args.resume, progress=not args.quiet)
+    failed = sorted({row["path"] for row in table if row["error"]})
+    print(f"{len(paths)} files, {len(table)} rows, {len(failed)} with errors -> {args.out}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +67,17 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", metavar="NEUTRAL",
         help="a recording, photo or video of the same person being neutral: readings are made relative to it",
     )
+    batch = sub.add_parser("batch", help="analyse files, folders or globs into one table, a row per window")
+    batch.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (recursive) or globs")
+    batch.add_argument("--out", required=True, type=Path, help="results.csv, .jsonl or .parquet")
+    batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: the cores)")
+    batch.add_argument("--resume", action="store_true", help="skip the files an interrupted run finished")
+    batch.add_argument("--engine", choices=("local", "ray"), default="local")
+    batch.add_argument("--ray-address", default=None, help="a Ray cluster to join (default: start one here)")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    if args.command == "batch":
+        return _batch(args, batch)
 
     try:
         analyzer = Analyzer()
@@ -92,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.paths:
         line = analyze_json(analyzer, path, args.whole_face, baseline)
         failed |= "error" in line
-        print(json.dumps(line) if args.json else _human(line), flush=True)
+        print(json.dumps(line) if args.json else one_line(line), flush=True)
     return 1 if failed else 0
 
 

@@ -3,6 +3,8 @@
 The two streams come in at their own pace (frames several times a second, sound in half-second
 chunks). The session keeps each channel's latest reading and the last window of sound; the
 fused reading combines whatever is fresh, and a channel that has gone quiet drops out of it.
+Every reading also goes into the session's timeline (timeline.py rows, seconds from the first
+input), which the visitor can plot, download and clear.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import numpy as np
 from .audio import MIN_SECONDS, SAMPLE_RATE, to_mono_16k
 from .baseline import Baseline, relative, relative_face
 from .fusion import fuse
-from .results import FaceResult
+from .results import NO_READING, NO_SPEECH, FaceResult, verdict
+from .timeline import Row, face_rows, row
 
 STALE_SECONDS = 2.0  # a channel's reading older than this no longer counts in the fused reading
 BASELINE_SECONDS = 3.0  # "Set my baseline" learns from the readings of the last this many seconds
+MAX_TIMELINE_ROWS = 100_000  # about an hour at 10 frames and 2 chunks a second; older rows are dropped
 
 
 class LiveSession:
@@ -36,6 +40,32 @@ class LiveSession:
         # (time, reading before any baseline) of the last BASELINE_SECONDS, for "Set my baseline"
         self._recent_voice: list[tuple[float, dict[str, float]]] = []
         self._recent_faces: list[tuple[float, dict[str, float]]] = []
+        self._timeline: list[Row] = []
+        self._origin: float | None = None  # the time of the first input since the timeline was cleared
+
+    def _elapsed(self) -> float:
+        now = self._clock()
+        if self._origin is None:
+            self._origin = now
+        return now - self._origin
+
+    def _record(self, rows: list[Row]) -> None:
+        """Add rows and the fused reading as of now (the caller holds the lock)."""
+        t = rows[-1]["end"] if rows else self._elapsed()
+        probs, channels = self._fused_locked()
+        limit = self._analyzer.uncertain_below.get(channels)
+        self._timeline += [*rows, row(None, t, t, "fused", probs, verdict(probs, limit, NO_READING))]
+        del self._timeline[:-MAX_TIMELINE_ROWS]
+
+    def timeline(self) -> list[Row]:
+        """Every reading since the timeline was last cleared, in the order they came."""
+        with self._lock:
+            return list(self._timeline)
+
+    def clear_timeline(self) -> None:
+        with self._lock:
+            self._timeline = []
+            self._origin = None
 
     def _remember(self, recent: list, reading: dict[str, float]) -> None:
         now = self._clock()
@@ -54,6 +84,7 @@ class LiveSession:
                 self._remember(self._recent_faces, raw[0].probs)
             self.face = faces[0].probs if faces else None
             self._face_at = self._clock() if faces else self._face_at
+            self._record(face_rows(faces, round(self._elapsed(), 3)))
         return faces
 
     def add_sound(self, sample_rate: int, chunk: np.ndarray, baseline: Baseline | None = None) -> dict[str, float] | None:
@@ -73,6 +104,10 @@ class LiveSession:
                 self._remember(self._recent_voice, raw)
             self.voice = voice
             self._voice_at = self._clock() if voice else self._voice_at
+            end = self._elapsed()
+            limit = self._analyzer.uncertain_below[("voice",)]
+            self._record([row(None, max(0.0, end - sound.shape[0] / SAMPLE_RATE), end, "voice", voice,
+                              verdict(voice, limit, NO_SPEECH))])
         return voice
 
     def fit_baseline(self) -> Baseline | None:
@@ -90,8 +125,11 @@ class LiveSession:
     def fused(self) -> tuple[dict[str, float] | None, tuple[str, ...]]:
         """Voice and face together, from the channels that spoke in the last STALE_SECONDS."""
         with self._lock:
-            voice = self.voice if self._fresh(self._voice_at) else None
-            face = self.face if self._fresh(self._face_at) else None
+            return self._fused_locked()
+
+    def _fused_locked(self) -> tuple[dict[str, float] | None, tuple[str, ...]]:
+        voice = self.voice if self._fresh(self._voice_at) else None
+        face = self.face if self._fresh(self._face_at) else None
         return fuse(voice, face, self._analyzer.fusion_weights)
 
     def status(self) -> str:

@@ -150,6 +150,7 @@ class SpeechInput(Record):
     stats_mean: tuple[float, ...]  # the utterance statistics are fed as (stats - mean) / std
     stats_std: tuple[float, ...]
     sample_rate: int
+    stats_names: tuple[str, ...] = ()  # what each entry of the statistics is (training/voice_frontend.py)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ class SpeechEntry(Record):
     task: ClassVar[str] = "speech"
 
     file: str
+    frontend: str  # the features graph (raw 16 kHz window in, "mfcc", "mfcc_image", "stats" out)
     labels: tuple[str, ...]  # of the model's outputs, in order
     emits: tuple[str, ...]
     architecture: str
@@ -182,7 +184,7 @@ class SpeechEntry(Record):
 
     @property
     def files(self) -> tuple[str, ...]:
-        return (self.file,)
+        return (self.file, self.frontend)
 
 
 @dataclass(frozen=True)

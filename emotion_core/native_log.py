@@ -57,3 +57,23 @@ def collapsed_stderr() -> Iterator[None]:
             _SHOWN.update(lines)
             if lines:
                 os.write(2, ("\n".join(collapse(lines)) + "\n").encode())
+
+
+@contextmanager
+def quiet_stderr() -> Iterator[object]:
+    """Send descriptor 2 (native chatter, log lines) to /dev/null inside the block, and yield a
+    text stream to the real stderr: for a batch run, whose errors are rows of its table and whose
+    progress bar must stay readable."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    real = os.fdopen(os.dup(saved), "w", buffering=1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 2)
+        try:
+            yield real
+        finally:
+            sys.stderr.flush()
+            real.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            real.close()

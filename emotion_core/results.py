@@ -84,6 +84,8 @@ class AudioResult:
     windows: list[WindowResult] = field(default_factory=list)
     samples: np.ndarray | None = field(default=None, repr=False, compare=False)  # 16 kHz mono, as analysed
     uncertain_below: float | None = None  # the speech model's threshold (its manifest entry)
+    # The front end's MFCCs over the whole recording (n_mfcc, frames), what the plot shows.
+    mfcc: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     kind = "audio"
 

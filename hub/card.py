@@ -128,7 +128,18 @@ def _fusion_section(fusion: FusionEntry) -> str:
     )
 
 
+def _run_instruction(repo: str) -> str:
+    """How to run the app on this set: a Hub repo ("owner/name" or "owner/name@commit") by its
+    variables; the embedded set ("embedded") needs none."""
+    if "/" not in repo:
+        return "This is the set embedded in the app (`emotion_core/defaults`): `python app.py` runs on it."
+    name, _, revision = repo.partition("@")
+    return ("Run the app on this set:\n\n```bash\n"
+            f"EMOTION_MODEL_REPO={name} EMOTION_MODEL_REVISION={revision or '<commit or tag>'} python app.py\n```")
+
+
 def _body(manifest: Manifest, repo: str) -> str:
+    run = _run_instruction(repo)
     files = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in manifest.files.items())
     sections = [_model_section(task, info) for task, info in _models(manifest).items()]
     models = "\n\n".join(sections + ([_fusion_section(manifest.fusion)] if manifest.fusion else []))
@@ -162,11 +173,7 @@ people; policing, security or border control; clinical, mental-health or any med
 decision about a person. The readings are not accurate enough for any of these, and acted
 emotion is not felt emotion.
 
-Run the app on this set:
-
-```bash
-EMOTION_MODEL_REPO={repo} EMOTION_MODEL_REVISION=<commit or tag> python app.py
-```
+{run}
 
 ## Models
 

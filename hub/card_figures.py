@@ -143,7 +143,24 @@ Held-out RAVDESS actors, each clip read by the member that never heard its actor
 the training voices (TESS) are female and make 70 % of the training clips."""
 
 
+def baseline_section(results: Path) -> str | None:
+    report = _load(results, "baseline_metrics.json")
+    if report is None:
+        return None
+    c, weight = report["cross_fitted"], report["shipped"]["weight"]
+    male, female = c["male_actors"], c["female_actors"]
+    return f"""### A personal baseline (from `training/results/baseline_metrics.json`)
+
+A reading made relative to the person's own neutral voice: their neutral reading, less what the
+model reads for neutral people it never heard, is subtracted in log-probability ({weight:g} of it,
+fitted on the folds). Each held-out actor's neutral clips as the baseline, their other clips
+scored, weight and reference cross-fitted: male actors from {_pct(male['accuracy_before'])} to {_pct(male['accuracy_after'])}
+({male['gain_points']:+.1f} points), female actors from {_pct(female['accuracy_before'])} to {_pct(female['accuracy_after'])} ({female['gain_points']:+.1f}). The face shift is
+not checked per person: FER2013 has no identities."""
+
+
 def evaluation_sections(results: Path = RESULTS) -> str:
     """Every measured section whose results file is present, in reading order."""
-    sections = [speech_section, face_section, fusion_section, calibration_section, gender_section, failure_section]
+    sections = [speech_section, face_section, fusion_section, baseline_section, calibration_section, gender_section,
+                failure_section]
     return "\n\n".join(text for section in sections if (text := section(results)))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +17,9 @@ from PIL import Image
 
 from emotion_core.audio import SAMPLE_RATE
 from emotion_core.labels import LABELS
+from emotion_core.timeline import COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -109,6 +116,19 @@ def test_unexpected_failure_shows_a_generic_message(client, served_app, clip_pat
     assert "secret" not in str(info.value) and "worker" not in str(info.value)
 
 
+def _batch_rows(path: Path) -> list[dict]:
+    """The rows `python -m emotion_core batch` writes for one file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rows.jsonl"
+        subprocess.run([sys.executable, "-m", "emotion_core", "batch", str(path), "--out", str(out), "--quiet"],
+                       cwd=ROOT, check=True, capture_output=True, timeout=300)
+        return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def _without_path(table: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "path"} for r in table]
+
+
 AUDIO_ENDPOINTS = {"/analyze_audio", "/analyze_microphone"}
 IMAGE_ENDPOINTS = {"/analyze_image", "/analyze_webcam"}
 VIDEO_ENDPOINTS = {"/analyze_video", "/analyze_recording"}
@@ -123,7 +143,7 @@ def test_api_lists_exactly_the_analysis_endpoints(client):
         "/set_baseline": ["Json", "Markdown"],
         **dict.fromkeys(AUDIO_ENDPOINTS, ["Label", "Image", "Image", "Json"]),
         **dict.fromkeys(IMAGE_ENDPOINTS, ["Image", "Label", "Json"]),
-        **dict.fromkeys(VIDEO_ENDPOINTS, ["Label", "Label", "Label", "Image", "Image", "Image", "Json"]),
+        **dict.fromkeys(VIDEO_ENDPOINTS, ["Label", "Label", "Label", "Image", "Image", "Image", "Json", "File"]),
     }
     for name, endpoint in api["named_endpoints"].items():
         assert [r["component"] for r in endpoint["returns"]] == returns[name]
@@ -159,7 +179,8 @@ def test_a_photo_without_a_face_says_so_and_shows_no_emotion(client, face_images
 
 @pytest.mark.parametrize("api_name", sorted(VIDEO_ENDPOINTS))
 def test_a_video_returns_both_channels_fused_and_a_timeline(client, source, videos, api_name):
-    fused, voice, face, frame, mfcc, timeline, report = client.predict(handle_file(str(videos["normal"])), api_name=api_name)
+    fused, voice, face, frame, mfcc, timeline, report, downloads = client.predict(
+        handle_file(str(videos["normal"])), api_name=api_name)
     assert report["kind"] == "video" and report["models"] == source
     assert report["fused"]["channels"] == ["voice", "face"]
     assert fused["label"] == report["fused"]["label"] and voice["label"] == report["audio"]["label"]
@@ -168,10 +189,18 @@ def test_a_video_returns_both_channels_fused_and_a_timeline(client, source, vide
     assert Image.open(frame).size == (640, 480)
     assert _png_size(mfcc) == (900, 320)
     assert timeline["visible"] is True and _png_size(timeline["value"]) == (900, 700)
+    # The timeline to take away: the CLI's rows for the same file (timeline.py), as CSV and JSON.
+    csv_file, json_file = (Path(f) for f in downloads["value"])
+    stem = Path(videos["normal"]).stem
+    assert (csv_file.name, json_file.name) == (f"{stem}-timeline.csv", f"{stem}-timeline.json")  # named after the upload
+    table = json.loads(json_file.read_text())["rows"]
+    cli = _batch_rows(videos["normal"])
+    assert _without_path(table) == _without_path(cli)
+    assert csv_file.read_text().splitlines()[0] == ",".join(COLUMNS)
 
 
 def test_a_video_without_sound_says_the_face_read_alone(client, videos):
-    fused, voice, face, _, mfcc, _, report = client.predict(handle_file(str(videos["no_audio"])), api_name="/analyze_video")
+    fused, voice, face, _, mfcc, _, report, _ = client.predict(handle_file(str(videos["no_audio"])), api_name="/analyze_video")
     assert report["audio"] is None and report["fused"]["channels"] == ["face"]
     assert voice is None or voice.get("label") is None
     assert fused["label"] == face["label"]

@@ -110,15 +110,3 @@ def test_live_sets_a_baseline_from_its_last_seconds_and_uses_it(analyzer, clip):
     baseline = session.fit_baseline()
     assert baseline is not None and baseline.voice
     assert session.add_sound(16000, np.zeros(1, np.float32), baseline) != plain
-
-
-def test_the_readme_quotes_the_baseline_figures_of_the_results_file():
-    root = Path(__file__).resolve().parents[1]
-    report = json.loads((root / "training" / "results" / "baseline_metrics.json").read_text())
-    readme = " ".join((root / "README.md").read_text().split())
-    c = report["cross_fitted"]
-    for group in ("male_actors", "female_actors"):
-        g = c[group]
-        assert f"from {100 * g['accuracy_before']:.1f} to {100 * g['accuracy_after']:.1f} %" in readme
-        assert f"{g['gain_points']:+.1f}" in readme
-    assert f"({report['shipped']['weight']:g} of it" in readme

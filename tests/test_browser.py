@@ -16,6 +16,11 @@ Chromium/chromedriver, except in CI.
 
 from __future__ import annotations
 
+import csv
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,7 +159,10 @@ def test_live_tab_streams_camera_and_microphone(browser: Browser, shots: Path) -
             return len(sources) >= 3
 
         browser.wait_for(three_frames, 20, lambda: f"#live_faces showed {len(sources)} distinct frames", 0.1)
-        status = browser.text("#live_status")
+        # The fake camera shows a face and the fake microphone plays speech: the status says both.
+        status = browser.wait_text("#live_status", r"Voice: speaking\. Face: face found\.", 20)
+        if os.environ.get("EMOTION_DOCS_SCREENSHOTS"):  # the README's picture of the Live tab
+            browser.screenshot(Path(__file__).resolve().parents[1] / "docs" / "live.png")
 
         # A personal baseline from the last seconds: the page says it is in use, the voice's
         # distribution is read against it, and Clear takes it away again.
@@ -172,7 +180,7 @@ def test_live_tab_streams_camera_and_microphone(browser: Browser, shots: Path) -
         )
 
 
-def test_webcam_recording_is_analysed(browser: Browser, shots: Path) -> None:
+def test_webcam_recording_is_analysed(browser: Browser, shots: Path, app_module, tmp_path: Path) -> None:
     with left_on_screen(browser, shots / "webcam_clip.png", "webcam clip"):
         browser.open_tab("Webcam")
         browser.access_webcam("webcam_video")
@@ -190,6 +198,12 @@ def test_webcam_recording_is_analysed(browser: Browser, shots: Path) -> None:
         face = browser.wait_label("face_label", FACE_LABELS, 10)
         took = time.monotonic() - clicked
         browser.wait_shown(ALL_THREE)
+        # What the page shows is the app's own reading of the clip the browser recorded.
+        clip = download(recorded(), tmp_path)
+        expected = app_module.analyze_video(str(clip))
+        check_label(fused, expected[0], "webcam clip, fused")
+        check_label(face, expected[2], "webcam clip, face")
+        browser.wait_text("#verdict", r"(?s)Voice and face together:.*Voice:.*Face:.*", 10)
         print(f"webcam clip: fused {fused!r}, voice {voice!r}, face {face!r}; {took:.1f} s after Analyze")
 
 
@@ -217,8 +231,20 @@ def test_webcam_snapshot_is_analysed(browser: Browser, shots: Path, app_module, 
         print(f"snapshot: face {face!r}; {took:.1f} s after Analyze")
 
 
+def _cli_rows(path: Path, folder: Path) -> list[dict]:
+    """`python -m emotion_core batch` on one file, as CSV rows."""
+    out = folder / "cli.csv"
+    subprocess.run([sys.executable, "-m", "emotion_core", "batch", str(path), "--out", str(out), "--quiet"],
+                   cwd=Path(__file__).resolve().parents[1], check=True, capture_output=True, timeout=300)
+    return list(csv.DictReader(out.read_text().splitlines()))
+
+
+def _without_path(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "path"} for r in rows]
+
+
 def test_upload_tab_audio_photo_and_video(
-    browser: Browser, shots: Path, app_module, upload_files: dict[str, Path]
+    browser: Browser, shots: Path, app_module, upload_files: dict[str, Path], tmp_path: Path
 ) -> None:
     """One page, three uploads in turn: each shows its own outputs and hides the others."""
     start = time.monotonic()
@@ -253,6 +279,14 @@ def test_upload_tab_audio_photo_and_video(
         check_label(fused, expected[0], "uploaded video, fused")
         check_label(video_voice, expected[1], "uploaded video, voice")
         check_label(video_face, expected[2], "uploaded video, face")
+        # The timeline to take away: downloaded from the page's links, the CLI's rows for the file.
+        step = "download_timeline"
+        csv_link = browser.wait_uploaded("downloads", ".csv")
+        json_link = browser.wait_uploaded("downloads", ".json")
+        downloaded = list(csv.DictReader(download(csv_link, tmp_path / "page").read_text().splitlines()))
+        as_json = json.loads(download(json_link, tmp_path / "page").read_text())["rows"]
+        assert len(as_json) == len(downloaded) and {r["channel"] for r in downloaded} == {"voice", "face", "fused"}
+        assert _without_path(downloaded) == _without_path(_cli_rows(upload_files["video"], tmp_path))
         browser.screenshot(shots / "upload_video.png")
         step = ""
         print(

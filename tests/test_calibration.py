@@ -217,15 +217,16 @@ def test_the_shipped_set_is_calibrated(model_set: ModelSet):
 
 
 def test_the_readable_line_says_uncertain_with_the_top_label_it_holds_back():
-    from emotion_core.cli import _human
+    from emotion_core.describe import one_line, paragraphs
 
     probs = _probs(LABELS, 0.4)
     line = result_json(AudioResult(probs=probs, windows=[WindowResult(0.0, 3.0, probs)], uncertain_below=0.5), "a.wav")
-    assert _human(line) == "a.wav: uncertain, top neutral (neutral 0.40, calm 0.09, happy 0.09; 1 window(s))"
+    assert one_line(line) == "a.wav: Voice: uncertain: no emotion stands out enough to name (top: neutral, 40%)"
+    assert paragraphs(line) == "**Voice:** uncertain: no emotion stands out enough to name (top: neutral, 40%)."
 
 
 def test_an_uncertain_face_is_drawn_with_its_top_label_marked():
-    from emotion_core.overlay import annotate
+    from space.overlay import annotate
 
     rgb = np.zeros((120, 160, 3), np.uint8)
     faces = [FaceResult((10, 40, 60, 60), 0.9, _probs(FACE_LABELS, 0.3), 0.45)]

@@ -89,9 +89,10 @@ def test_human_output_has_one_readable_line_per_input(clip_path: Path, bad_input
     run = _predict(clip_path, missing)
     assert run.returncode == 1
     good, bad = run.stdout.splitlines()
-    label = good.removeprefix(f"{clip_path}: ").split(" ", 1)[0]
-    assert label in LABELS and good.endswith("; 1 window(s))")
-    assert bad == f"{missing}: error: no such file"
+    reading = good.removeprefix(f"{clip_path}: Voice: ")
+    label = reading.split("(top: ")[-1].split(" ")[0].rstrip(",")
+    assert label in LABELS and reading.endswith("%)")
+    assert bad == f"{missing}: Error: no such file"
 
 
 def test_analysing_audio_never_imports_tensorflow_or_gradio(clip_path: Path, media: dict[str, Path]):
@@ -159,5 +160,5 @@ def test_human_output_names_each_face(face_images):
     run = _predict(face_images.files["jpeg"], face_images.files["flat"])
     assert run.returncode == 0, run.stderr
     one, none = run.stdout.splitlines()
-    assert one.startswith(f"{face_images.files['jpeg']}: face 1 at [")
-    assert none == f"{face_images.files['flat']}: no face found"
+    assert one.startswith(f"{face_images.files['jpeg']}: Face: ") and one.endswith("%)")
+    assert none == f"{face_images.files['flat']}: Face: no face found"

@@ -401,3 +401,13 @@ def test_card_leaves_out_a_section_whose_results_file_is_missing(tmp_path):
     from hub.card_figures import evaluation_sections
 
     assert evaluation_sections(tmp_path) == ""
+
+
+def test_the_card_says_how_to_run_its_own_set(model_set: ModelSet):
+    """The embedded set needs no variables; a Hub set's card names its repo and commit."""
+    from hub.card import model_card_text
+
+    embedded = model_card_text(model_set.manifest, "embedded")
+    assert "EMOTION_MODEL_REPO=" not in embedded and "`python app.py` runs on it" in embedded
+    pinned = model_card_text(model_set.manifest, "owner/models@0123abc")
+    assert "EMOTION_MODEL_REPO=owner/models EMOTION_MODEL_REVISION=0123abc python app.py" in pinned

@@ -81,7 +81,7 @@ def test_the_app_starts_with_bad_variables_and_a_readable_log():
         "HF_HUB_OFFLINE": "1",
     }
     run = subprocess.run(
-        [sys.executable, "-c", "import app; print(app.ANALYZER.model_set.source)"],
+        [sys.executable, "-c", "import app; app.start(); print(app.ANALYZER.model_set.source); app.POOL.close()"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert run.returncode == 0, run.stderr[-3000:]

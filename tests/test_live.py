@@ -89,3 +89,29 @@ def test_a_frame_without_a_face_clears_the_face_reading(analyzer, frame):
     clock.now += STALE_SECONDS + 0.1
     assert session.fused() == (None, ())
     assert "no face in view" in session.status()
+
+
+def test_the_session_timeline_holds_every_reading_until_cleared(analyzer, frame, clip):
+    clock = Clock()
+    session = LiveSession(analyzer, clock=clock)
+    for i, chunk in enumerate(_chunks(clip)[:4]):
+        clock.now = 10.0 + 0.5 * i
+        session.add_sound(*chunk)
+        session.add_frame(frame)
+    rows = session.timeline()
+    channels = [r["channel"] for r in rows]
+    assert channels.count("face") == 4 and channels.count("fused") == channels.count("voice") + 4
+    # Seconds from the first input, in order; a voice row spans the sound it read.
+    assert rows[0]["start"] == 0.0 and [r["end"] for r in rows] == sorted(r["end"] for r in rows)
+    voice = [r for r in rows if r["channel"] == "voice"]
+    assert voice and all(r["end"] - r["start"] <= analyzer.speech.spec.window_seconds + 1e-6 for r in voice)
+    face = next(r for r in rows if r["channel"] == "face")
+    assert face["face"] == 0 and face["w"] > 0 and face["label"] is not None
+    fused = [r for r in rows if r["channel"] == "fused"]
+    probs, _ = session.fused()
+    assert fused[-1]["label"] == max(probs, key=probs.get)
+    session.clear_timeline()
+    assert session.timeline() == []
+    clock.now = 30.0
+    session.add_frame(frame)
+    assert session.timeline()[0]["start"] == 0.0  # a new origin after clearing

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from emotion_core.audio import SAMPLE_RATE
-from emotion_core.features import FeatureSpec, stats_size
+from emotion_core.features import FeatureSpec
 from emotion_core.labels import LABELS
 from emotion_core.model_set import (
     MANIFEST,
@@ -64,9 +64,9 @@ def test_manifest_tensors_match_the_feature_spec(speech_info: SpeechEntry):
     assert model_input.sample_rate == SAMPLE_RATE
     assert model_input.tensors == {
         "mfcc_image": (spec.n_mfcc, spec.n_frames, 3),
-        "stats": (stats_size(spec),),
+        "stats": (len(model_input.stats_names),),
     }
-    assert len(model_input.stats_mean) == len(model_input.stats_std) == stats_size(spec)
+    assert len(model_input.stats_mean) == len(model_input.stats_std) == len(model_input.stats_names)
     assert min(model_input.stats_std) > 0
 
 
@@ -183,7 +183,7 @@ def test_a_manifest_this_version_cannot_read_is_refused_naming_the_field(folder_
 
 def test_a_manifest_that_lists_no_files_is_refused(folder_copy: Path):
     """Such a manifest once 'verified', and the models it names then loaded unchecked."""
-    with pytest.raises(ModelSetError, match=re.escape("models.speech names ['speech_int8.tflite'], which")):
+    with pytest.raises(ModelSetError, match=re.escape("models.speech names ['speech_int8.tflite', 'speech_frontend.tflite'], which")):
         load_model_set(_edited(folder_copy, lambda m: m["files"].clear()))
 
 

@@ -9,8 +9,8 @@ from matplotlib.figure import Figure
 from emotion_core.audio import SAMPLE_RATE
 from emotion_core.features import FeatureSpec
 from emotion_core.labels import LABELS
-from emotion_core.plots import mfcc_figure, timeline_figure
 from emotion_core.results import AudioResult, WindowResult
+from space.plots import mfcc_figure, timeline_figure
 
 
 def _tone(seconds: float) -> np.ndarray:
@@ -29,9 +29,16 @@ def _result(bounds: list[tuple[float, float]]) -> AudioResult:
     return AudioResult(probs=dict(zip(LABELS, mean.tolist())), windows=windows)
 
 
+def _analysed(seconds: float, spec: FeatureSpec) -> AudioResult:
+    """A result as the speech pipeline leaves it: samples and the front end's MFCCs over them."""
+    frames = 1 + int(seconds * SAMPLE_RATE) // spec.hop_length
+    coeffs = np.random.default_rng(2).standard_normal((spec.n_mfcc, frames)).astype(np.float32)
+    return AudioResult(probs=None, samples=_tone(seconds), mfcc=coeffs)
+
+
 def test_mfcc_figure_spans_the_whole_recording():
     spec = FeatureSpec()
-    fig = mfcc_figure(_tone(4.7), spec)
+    fig = mfcc_figure(_analysed(4.7, spec))
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert ax.get_xlim() == pytest.approx((0.0, 4.7), abs=1e-6)
@@ -60,6 +67,6 @@ def test_figures_are_not_registered_with_pyplot():
     import matplotlib.pyplot as plt
 
     before = plt.get_fignums()
-    mfcc_figure(_tone(1.0), FeatureSpec())
+    mfcc_figure(_analysed(1.0, FeatureSpec()))
     timeline_figure(_result([(0.0, 3.0), (1.5, 4.5)]))
     assert plt.get_fignums() == before

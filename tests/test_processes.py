@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from emotion_core.audio import AudioError
-from emotion_core.processes import WorkerCrashed, WorkerPool
-from emotion_core.views import audio_view, image_view, video_view
+from space.processes import WorkerCrashed, WorkerPool
+from space.views import audio_view, image_view, video_view
 
 pytestmark = pytest.mark.slow
 
@@ -50,16 +50,22 @@ def calls(clip_path, face_images, videos, bad_inputs, tmp_path_factory):
 
 
 def _comparable(view) -> dict:
-    """A view with every file it wrote replaced by that file's pixels."""
+    """A view with every file it wrote replaced by what the file holds."""
     if isinstance(view, Exception):
         return {"error": f"{type(view).__name__}: {view}"}
-    out = {}
-    for name, value in vars(view).items():
-        if isinstance(value, str) and os.path.isfile(value):
-            with Image.open(value) as image:
-                value = np.asarray(image).tobytes()
-        out[name] = value
-    return out
+    return {name: _contents(value) for name, value in vars(view).items()}
+
+
+def _contents(value):
+    """An image file's pixels, another file's bytes, each file of a tuple in turn; other values as they are."""
+    if isinstance(value, tuple):
+        return tuple(_contents(v) for v in value)
+    if not (isinstance(value, str) and os.path.isfile(value)):
+        return value
+    if value.endswith((".csv", ".json")):
+        return Path(value).read_bytes()
+    with Image.open(value) as image:
+        return np.asarray(image).tobytes()
 
 
 def _answer(run, fn, args):
@@ -109,7 +115,7 @@ def test_workers_end_when_the_app_is_killed(tmp_path):
 
     from bench.serve import child_pids
 
-    script = "from emotion_core.processes import WorkerPool; import time; pool = WorkerPool(2); time.sleep(60)"
+    script = "from space.processes import WorkerPool; import time; pool = WorkerPool(2); time.sleep(60)"
     root = str(Path(__file__).resolve().parents[1])
     app = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, env={**os.environ, "PYTHONPATH": root})
     deadline = time.monotonic() + 30

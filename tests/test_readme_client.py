@@ -1,6 +1,7 @@
-"""The README's gradio_client examples, run as written against the app on 127.0.0.1.
+"""The gradio_client examples of docs/usage.md and the README, run as written against the app on 127.0.0.1.
 
-The examples are the ```python blocks right after a `<!-- gradio_client example -->` comment; only
+The examples are the ```python blocks right after a `<!-- gradio_client example -->` comment
+(docs/usage.md) or `<!-- gradio_client quick example -->` (the README); only
 the Space id given to Client(...) and the file given to handle_file(...) are swapped for the local
 app and a real clip. What the comments in the examples promise is then checked on their variables.
 """
@@ -19,16 +20,18 @@ from emotion_core.labels import LABELS
 
 pytestmark = pytest.mark.slow
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "docs" / "usage.md"
 MARKER = "<!-- gradio_client example -->"
+QUICK = re.compile(re.escape("<!-- gradio_client quick example -->") + r"\s*```python\n(.*?)```", re.DOTALL)
 BLOCK = re.compile(re.escape(MARKER) + r"\s*```python\n(.*?)```", re.DOTALL)
 
 
 @pytest.fixture(scope="module")
 def examples() -> list[str]:
-    assert README.is_file(), "README.md is missing"
+    assert README.is_file(), "docs/usage.md is missing"
     blocks = BLOCK.findall(README.read_text())
-    assert blocks, f"README.md has no ```python block after {MARKER}"
+    assert blocks, f"docs/usage.md has no ```python block after {MARKER}"
     return blocks
 
 
@@ -73,3 +76,12 @@ def test_examples_run_and_return_what_they_say(examples, served_app, clip_path, 
     assert video_report["kind"] == "video" and video_report["fused"]["channels"] == ["voice", "face"]
     assert f"{video_report['fused']['label']} ['voice', 'face']" in output
     assert output.count("['voice', 'face']") >= 1 + len(video_report["fused"]["windows"])
+
+
+def test_the_readme_s_quick_example_runs(served_app, clip_path):
+    (code,) = QUICK.findall((ROOT / "README.md").read_text())
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(_localised(code, served_app[1], {".wav": clip_path}), "README.md", "exec"), {})
+    label, abstain = printed.getvalue().splitlines()[-1].split()  # after the client's "Loaded as API" line
+    assert label in LABELS and abstain in ("None", "uncertain")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from emotion_core import Analyzer
-from emotion_core.fusion import FUSED_LABELS
+from emotion_core.fusion import FUSED_LABELS, fuse, to_fused
 from emotion_core.labels import LABELS
 from emotion_core.video import VideoError, read_video
 from videos import FACE_BOX, HEIGHT, SECONDS, WIDTH
@@ -56,14 +56,18 @@ def test_a_normal_clip_reads_both_channels_on_one_timeline(results):
     assert result.keyframe.rgb.shape == (HEIGHT, WIDTH, 3) and result.keyframe.faces
 
 
-def test_fusion_sits_between_and_sharpens_agreeing_channels(results):
-    """When voice and face agree on the top label, the fused reading is at least as sure of it."""
+def test_when_voice_and_face_agree_the_fused_label_is_theirs(results, analyzer):
+    """The log-linear pool with non-negative weights keeps a label both channels rank first. The
+    video's own face reading, with its top label swapped for the voice's, is a face that agrees."""
     result = results["normal"]
-    voice, face, fused = result.audio.probs, result.face_probs, result.fused.probs
-    if max(voice, key=voice.get) == max(face, key=face.get):
-        top = max(face, key=face.get)
-        assert fused[top] >= min(voice[top], face[top])
-        assert max(fused, key=fused.get) == top
+    voice = dict(zip(FUSED_LABELS, to_fused(result.audio.probs).tolist()))
+    top = max(voice, key=voice.get)
+    face = result.face_probs
+    own = max(face, key=face.get)
+    agreeing = {**face, top: face[own], own: face[top]}
+    probs, channels = fuse(result.audio.probs, agreeing, analyzer.fusion_weights)
+    assert channels == ("voice", "face")
+    assert max(probs, key=probs.get) == top
 
 
 def test_no_audio_track_reads_the_face_alone_and_says_so(results):

@@ -13,10 +13,27 @@ def speed_perturb(audio: np.ndarray, factor: float) -> np.ndarray:
     return soxr.resample(audio, SAMPLE_RATE * factor, SAMPLE_RATE).astype(np.float32)
 
 
-def add_noise(audio: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
-    """Mix in white or pink-ish noise at a signal-to-noise ratio, like a cheap laptop microphone."""
-    noise = rng.standard_normal(audio.shape[0]).astype(np.float32)
-    if rng.random() < 0.5:
+BABBLE_TALKERS = 4
+
+
+def babble(n: int, bank: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Several voices from `bank` talking at once, each at a random offset: a room of people."""
+    out = np.zeros(n, dtype=np.float32)
+    for i in rng.choice(len(bank), BABBLE_TALKERS, replace=False):
+        voice = bank[i] / (np.sqrt(np.mean(bank[i] ** 2)) + 1e-9)
+        out += np.resize(np.roll(voice, rng.integers(0, voice.shape[0])), n)
+    return out
+
+
+def add_noise(audio: np.ndarray, snr_db: float, rng: np.random.Generator, bank: list[np.ndarray] = ()) -> np.ndarray:
+    """Mix in white, pink-ish or (given a bank of voices) babble noise at a signal-to-noise ratio:
+    a cheap laptop microphone, or a room of other people."""
+    kind = rng.integers(0, 3 if len(bank) else 2)
+    if kind == 2:
+        noise = babble(audio.shape[0], bank, rng)
+    else:
+        noise = rng.standard_normal(audio.shape[0]).astype(np.float32)
+    if kind == 1:
         noise = np.cumsum(noise)
         noise -= np.convolve(noise, np.ones(64) / 64, mode="same")
     signal_power = np.mean(audio**2) + 1e-12
@@ -33,8 +50,9 @@ def place_in_window(audio: np.ndarray, window: int, rng: np.random.Generator) ->
     return np.pad(audio, (offset, window - audio.shape[0] - offset))
 
 
-def augment(audio: np.ndarray, window: int, rng: np.random.Generator) -> np.ndarray:
+def augment(audio: np.ndarray, window: int, rng: np.random.Generator, bank: list[np.ndarray] = ()) -> np.ndarray:
+    """Speed, noise and time shift, each at random; noise at 5-35 dB SNR, as in rooms people use."""
     out = speed_perturb(audio, rng.uniform(0.9, 1.1)) if rng.random() < 0.8 else audio
-    if rng.random() < 0.7:
-        out = add_noise(out, rng.uniform(10.0, 35.0), rng)
+    if rng.random() < 0.8:
+        out = add_noise(out, rng.uniform(5.0, 35.0), rng, bank)
     return place_in_window(out, window, rng)

@@ -81,6 +81,9 @@ class Config:
     detect_placements: int = 50  # astronaut frames per size (random position)
     detect_fer_faces: int = 200  # FER2013 faces per size
     iou: float = 0.3  # a detection this close to the pasted face finds it
+    # "speech,face", or one of them: the other's sections are kept from the last report, marked
+    # with its run (when only one model changed, its figures are re-measured and the other's kept)
+    channels: str = "speech,face"
     cache: str = "cache"
     results: str = str(RESULTS)
 
@@ -470,6 +473,24 @@ def detection_report(cfg: Config, model_set: ModelSet, cache: Path) -> dict:
 
 # ---------------------------------------------------------------- report
 
+def channel_reports(cfg: Config, model_set: ModelSet, cache: Path, previous: Path) -> dict:
+    """The speech, face and detection sections: measured for the channels asked for, kept (and
+    marked with their run) from the previous report for the others."""
+    channels = set(cfg.channels.split(","))
+    last = json.loads(previous.read_text()) if previous.exists() and channels != {"speech", "face"} else {}
+
+    def kept(key: str) -> dict:
+        if key not in last:
+            raise SystemExit(f"no earlier {key} section in {previous} to keep: measure it (--channels speech,face)")
+        return {**last[key], "from_run": last[key].get("from_run", last.get("run"))}
+
+    return {
+        "speech": speech_report(cfg, model_set, cache) if "speech" in channels else kept("speech"),
+        "face": face_report(cfg, model_set, cache) if "face" in channels else kept("face"),
+        "detection": detection_report(cfg, model_set, cache) if "face" in channels else kept("detection"),
+    }
+
+
 def main() -> None:
     started = time.perf_counter()
     cfg = parse_config(Config, __doc__)
@@ -486,9 +507,7 @@ def main() -> None:
             "detection": "numpy default_rng([seed, 1000000]): the FER faces; default_rng([seed, 1000000, size]): "
                          "positions at each size",
         },
-        "speech": speech_report(cfg, model_set, cache),
-        "face": face_report(cfg, model_set, cache),
-        "detection": detection_report(cfg, model_set, cache),
+        **channel_reports(cfg, model_set, cache, results / "robustness.json"),
         "notes": (
             "Speech: RAVDESS (first 2.4 s); accuracy is the held-out member on every clip, whether or not "
             "the voice-activity detector finds speech; no_speech_rate is the share of clips whose window "

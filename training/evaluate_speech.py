@@ -1,123 +1,16 @@
-"""Speaker-independent metrics of every speech model's held-out predictions, as JSON and a PNG.
+"""Score every speech model's held-out predictions under the one protocol (training/speech_report.py).
 
     python -m training.evaluate_speech
 
-Reads the held-out predictions runs/speech/<model>/cv_fold<k>.npz (written by train_speech and
-svm_baseline; int8_fold<k>.npz by export_speech) and writes training/results/speech_metrics.json
-and speech_confusion.png.
+Writes training/results/speech_metrics.json and speech_confusion.png.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-import numpy as np
-from sklearn.metrics import f1_score, recall_score
-
-from emotion_core.labels import LABELS
-
-from .confusion import confusion_png
-from .report import RESULTS, keep_earlier_rows, run_stamp
-
-# name in the report -> held-out prediction files (one per fold) under runs/speech, and which of
-# their heads to score when not the served "probs"
-MODELS: dict[str, str | tuple[str, str]] = {
-    "seed_cnn": "seed/cv_fold*.npz",
-    "svm_mfcc_stats": "svm/cv_fold*.npz",
-    "svm_mfcc_stats_prosody": "svm_prosody/cv_fold*.npz",
-    # The same SVM on the statistics speech_net sees, without and with their spectral-shape part.
-    "svm_utterance_stats_without_spectral_shape": "svm_stats_nospectral/cv_fold*.npz",
-    "svm_utterance_stats": "svm_stats/cv_fold*.npz",
-    # The steps that led to the shipped net, on the same folds: v1 had a narrower statistics branch;
-    # v2 had no spectral-shape statistics and weighted TESS like RAVDESS; v3's spectral shape had
-    # no loudness course; v4 had no training-only head per branch (its image branch stayed near
-    # chance alone in screening runs). Earlier versions are gone from the code: their rows come
-    # from their own runs (kept by the report, or scored from their predictions where still on disk).
-    "speech_net_v1_without_waveform_augmentation": "net_v1_noaug/cv_fold*.npz",
-    "speech_net_v1": "net_v1/cv_fold*.npz",
-    "speech_net_v3_stats_width_256": "net_v3_w256/cv_fold*.npz",
-    "speech_net_v3_weight_decay_1e-2": "net_v3_wd/cv_fold*.npz",
-    "speech_net_v3_float": "net_v3/cv_fold*.npz",
-    "speech_net_v3_int8": "net_v3/int8_fold*.npz",
-    "speech_net_v4_float": "net_v4/cv_fold*.npz",
-    "speech_net_v4_int8": "net_v4/int8_fold*.npz",
-    # Each branch of the shipped net alone, through the head that trains it.
-    "speech_net_image_branch_alone": ("net/cv_fold*.npz", "image_probs"),
-    "speech_net_statistics_branch_alone": ("net/cv_fold*.npz", "stats_probs"),
-    "speech_net_float": "net/cv_fold*.npz",
-    "speech_net_int8": "net/int8_fold*.npz",
-}
-
-
-def load_predictions(runs: Path, source: str | tuple[str, str]) -> dict[str, np.ndarray] | None:
-    """All folds' held-out predictions of one model (as "probs"), concatenated; None if not run."""
-    pattern, head = source if isinstance(source, tuple) else (source, "probs")
-    parts = [np.load(f) for f in sorted(runs.glob(pattern))]
-    if not parts or any(head not in p.files for p in parts):
-        return None
-    columns = {"probs": head, **{k: k for k in ("clips", "label", "fold", "corpus", "male")}}
-    return {name: np.concatenate([p[key] for p in parts]) for name, key in columns.items()}
-
-
-def _accuracy(pred: np.ndarray, label: np.ndarray) -> float:
-    return float((pred == label).mean()) if label.size else float("nan")
-
-
-def ravdess_metrics(pred: np.ndarray, label: np.ndarray, fold: np.ndarray, male: np.ndarray) -> dict:
-    """Accuracy per held-out fold (mean, spread), macro-F1, per-class recall, male vs female."""
-    per_fold = [_accuracy(pred[fold == f], label[fold == f]) for f in np.unique(fold)]
-    present = sorted(set(label.tolist()))
-    recall = recall_score(label, pred, labels=present, average=None, zero_division=0)
-    return {
-        "accuracy": _accuracy(pred, label),
-        "fold_accuracy": per_fold,
-        "fold_accuracy_mean": float(np.mean(per_fold)),
-        "fold_accuracy_std": float(np.std(per_fold)),
-        "macro_f1": float(f1_score(label, pred, labels=present, average="macro", zero_division=0)),
-        "per_class_recall": {LABELS[c]: float(r) for c, r in zip(present, recall)},
-        "accuracy_male_actors": _accuracy(pred[male], label[male]),
-        "accuracy_female_actors": _accuracy(pred[~male], label[~male]),
-        "n_clips": int(label.size),
-    }
-
-
-def model_metrics(z: dict[str, np.ndarray]) -> dict:
-    pred, label, corpus = z["probs"].argmax(1), z["label"], z["corpus"]
-    rav, tess = corpus == "ravdess", corpus == "tess"
-    return {
-        "ravdess_held_out_actors": ravdess_metrics(pred[rav], label[rav], z["fold"][rav], z["male"][rav]),
-        "tess_held_out_words": {"accuracy": _accuracy(pred[tess], label[tess]), "n_clips": int(tess.sum())},
-    }
-
-
-def write_report(runs: Path = Path("runs/speech"), results: Path = RESULTS) -> dict:
-    """Metrics of every model whose held-out predictions are under `runs`; the rows of the last
-    report for models not run on this machine are kept, marked with their run."""
-    results.mkdir(parents=True, exist_ok=True)
-    path = results / "speech_metrics.json"
-    previous = json.loads(path.read_text()) if path.exists() else {}
-    predictions = {name: load_predictions(runs, source) for name, source in MODELS.items()}
-    scored = {name: model_metrics(z) for name, z in predictions.items() if z is not None}
-    report = keep_earlier_rows({"run": run_stamp(), **scored}, previous)
-    report["notes"] = (
-        "RAVDESS (first 2.4 s) actors 1-20 in 5 folds of 4 actors (2 male, 2 female); every figure "
-        "is on actors the model never saw. TESS: whole words held out per fold (2 speakers, not "
-        "speaker-independent). speech_net: the average of 3 seeds per fold; the shipped model is "
-        "the int8 average of 5 models, one trained without each fold. Rows with 'from_run' were "
-        "scored in that earlier run (their predictions were not on the machine)."
-    )
-    path.write_text(json.dumps(report, indent=2))
-    if predictions["speech_net_int8"] is not None:
-        z = predictions["speech_net_int8"]
-        rav = z["corpus"] == "ravdess"
-        confusion_png(
-            z["label"][rav], z["probs"][rav].argmax(1), LABELS,
-            results / "speech_confusion.png",
-            "speech_net (int8), RAVDESS held-out actors, recall-normalised",
-        )
-    return report
+from .speech_report import write_report
 
 
 def main() -> None:

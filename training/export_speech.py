@@ -20,36 +20,21 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from emotion_core.features import FeatureSpec
 from emotion_core.labels import LABELS
 from emotion_core.model_set import DEFAULT_DIR, SpeechEntry, SpeechInput
 
 from .data import ravdess_fold
-from .evaluate_speech import write_report
 from .manifest import update_manifest
+from .speech_data import SpeechData, held_out_inputs, representative, save_predictions
 from .speech_models import fold_ensemble
+from .speech_report import write_report
 from .tflite_export import tflite_predict, to_tflite
-from .train_speech import SpeechData, save_predictions
+from .voice_frontend import FrontEnd
+from .voice_frontend import to_tflite as frontend_tflite
 
 MODEL_FILE = "speech_int8.tflite"
-
-
-def representative(data: SpeechData, clips: np.ndarray, n: int, seed: int = 0):
-    """Calibration samples drawn from the training clips, clean and augmented alike."""
-    rng = np.random.default_rng(seed)
-    chosen = rng.choice(clips, size=min(n, clips.size), replace=False)
-    versions = rng.integers(0, data.image.shape[1], size=chosen.size)
-    image, stats = data.inputs("net", chosen, versions)
-
-    def gen():
-        for i in range(chosen.size):
-            yield [image[i : i + 1], stats[i : i + 1]]
-
-    return gen
-
-
-def held_out_inputs(data: SpeechData, clips: np.ndarray) -> dict[str, np.ndarray]:
-    image, stats = data.inputs("net", clips, np.zeros(clips.size, dtype=int))
-    return {"mfcc_image": image, "stats": stats}
+FRONTEND_FILE = "speech_frontend.tflite"
 
 
 def main() -> None:
@@ -83,17 +68,21 @@ def main() -> None:
     model_bytes = to_tflite(ensemble, representative(data, everything, args.calibration))
     out = Path(args.out)
     (out / MODEL_FILE).write_bytes(model_bytes)
+    (out / FRONTEND_FILE).write_bytes(frontend_tflite(FrontEnd(FeatureSpec(**data.spec))))
     # The float twin is not shipped: bench/ times it against the int8 model.
     (run / "speech_float.tflite").write_bytes(to_tflite(ensemble))
     norm = json.loads((run / "stats_norm.json").read_text())
     ours = report["speech_net_int8"]
     update_manifest(out, SpeechEntry(
         file=MODEL_FILE,
+        frontend=FRONTEND_FILE,
         labels=LABELS,
         emits=LABELS,
         architecture=(
-            f"average of {len(members)} speech_net models (1-D CNN over MFCC+deltas and an MLP over "
-            "utterance statistics), one per speaker-independent fold: member k never heard fold k's actors"
+            f"a float front end (log-mel, MFCC+deltas and utterance statistics of loudness, spectrum and "
+            f"pitch, in the graph) feeding the int8 average of {len(members)} speech_net models (1-D CNN "
+            "over MFCC+deltas and an MLP over the statistics), one per speaker-independent fold: member k "
+            "never heard fold k's actors"
         ),
         member_held_out_ravdess_actors={
             str(i): tuple(a for a in range(1, 21) if ravdess_fold(a) == k) for i, k in enumerate(folds)
@@ -104,6 +93,7 @@ def main() -> None:
             stats_mean=tuple(norm["mean"]),
             stats_std=tuple(norm["std"]),
             sample_rate=16000,
+            stats_names=data.stats_names,
         ),
         training_data="RAVDESS actors 1-20 (first 2.4 s) and TESS" + (
             " and SAVEE" if "savee" in extra else "") + (

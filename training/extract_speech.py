@@ -1,15 +1,17 @@
-"""Extract and cache speech features (clean + augmented copies) once, for every training run.
+"""Cache the speech model's features (clean + augmented copies of every clip) once, for every run.
 
     python -m training.extract_speech --copies 3 --out cache/speech_features.npz
     python -m training.extract_speech --corpus savee --out cache/savee_features.npz   # extra training data
-
     python -m training.extract_speech --shift 3,5 --copies 0 --out cache/speech_shifted.npz
+
+Each clip is cut as serving cuts a recording of its length (its first window); the copies are
+speed-perturbed, noisy (white, pink, or babble of TESS voices, 5-35 dB SNR) and shifted in time
+(training/augment.py). The features come from the front-end graph that ships with the model
+(training/voice_frontend.py), so what the model learns on is what serving computes.
 
 --corpus savee caches SAVEE (4 male speakers) alone, in the same format, for train_speech --extra-cache.
 --shift LO,HI caches a pitch/formant-shifted copy of every clip instead (training material only): a
-female voice lowered, a male one raised, by a uniform LO..HI semitones (librosa's pitch_shift keeps
-the tempo and moves pitch and spectral envelope together, so a female clip moves towards a male
-register and vocal tract, a crude vocal-tract-length perturbation).
+female voice lowered, a male one raised, by a uniform LO..HI semitones (librosa's pitch_shift).
 """
 
 from __future__ import annotations
@@ -24,34 +26,35 @@ import numpy as np
 from tqdm import tqdm
 
 from emotion_core.audio import SAMPLE_RATE, load_audio
-from emotion_core.features import FeatureSpec, mfcc_image, split_windows, window_features
+from emotion_core.features import FeatureSpec, split_windows
 
 from .augment import augment
-from .data import savee_clips, speech_clips
+from .data import speech_clips, savee_clips, tess_clips
+from .voice_frontend import FrontEnd, run, stats_names
 
 SPEC = FeatureSpec()
+BABBLE_BANK = 200  # TESS clips that babble noise is drawn from
+_bank: list[np.ndarray] = []
 
 
-def _features(samples: np.ndarray) -> tuple[np.ndarray, ...]:
-    f = window_features(samples, SPEC)
-    return mfcc_image(f.coeffs), f.coeffs.astype(np.float32), f.prosody, f.spectral
+def _load_bank(paths: list[str]) -> None:
+    _bank.extend(load_audio(p) for p in paths)
 
 
-def _clip_features(args: tuple[int, str, int, float]) -> list[tuple[np.ndarray, ...]]:
+def _clip_windows(args: tuple[int, str, int, float]) -> np.ndarray:
+    """(1 + copies, window_samples): the clean window, then the augmented ones."""
     index, path, copies, semitones = args
     audio = load_audio(path)
     if semitones:
         audio = librosa.effects.pitch_shift(audio, sr=SAMPLE_RATE, n_steps=semitones, res_type="soxr_hq")
-    # A clip's first window, exactly as serving cuts a recording of the same length.
-    out = [_features(split_windows(audio, SPEC)[0].samples)]
     rng = np.random.default_rng(index)
-    for _ in range(copies):
-        out.append(_features(augment(audio, SPEC.window_samples, rng)))
-    return out
+    out = [split_windows(audio, SPEC)[0].samples]
+    out += [augment(audio, SPEC.window_samples, rng, _bank) for _ in range(copies)]
+    return np.stack(out).astype(np.float32)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=3, help="augmented copies per clip")
     parser.add_argument("--out", default="cache/speech_features.npz")
     parser.add_argument("--workers", type=int, default=2)
@@ -65,19 +68,31 @@ def main() -> None:
         lo, hi = (float(v) for v in args.shift.split(","))
         rng = np.random.default_rng(12345)
         semitones = rng.uniform(lo, hi, len(clips)) * np.array([1.0 if c.male else -1.0 for c in clips])
+    bank = [c.path for c in np.random.default_rng(7).permutation(tess_clips())[:BABBLE_BANK]]
     jobs = [(i, c.path, args.copies, float(semitones[i])) for i, c in enumerate(clips)]
-    with Pool(args.workers) as pool:
-        results = list(tqdm(pool.imap(_clip_features, jobs, chunksize=8), total=len(jobs)))
     versions = args.copies + 1
-    image, raw, pros, spectral = (np.stack([[r[v][k] for v in range(versions)] for r in results]) for k in range(4))
+    parts: dict[str, list[np.ndarray]] = {"image": [], "mfcc": [], "stats": []}
+    chunk = 64
+    with Pool(args.workers, initializer=_load_bank, initargs=(bank,)) as pool, tqdm(total=len(jobs)) as bar:
+        front = FrontEnd(SPEC)  # after the fork: the workers never touch TensorFlow
+        pending: list[np.ndarray] = []
+        for windows in pool.imap(_clip_windows, jobs, chunksize=4):
+            pending.append(windows)
+            if len(pending) == chunk or bar.n + len(pending) == len(jobs):
+                feats = run(front, np.concatenate(pending))
+                for key, value in (("image", feats["mfcc_image"]), ("mfcc", feats["mfcc"]), ("stats", feats["stats"])):
+                    parts[key].append(value.reshape(len(pending), versions, *value.shape[1:]).astype(
+                        np.float16 if key != "stats" else np.float32))
+                bar.update(len(pending))
+                pending = []
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez(
         out,
-        image=image,  # (clips, versions, n_mfcc, frames, 3); version 0 is the clean clip
-        mfcc=raw,  # (clips, versions, n_mfcc, frames), unnormalised, for the seed baseline
-        prosody=pros,  # (clips, versions, PROSODY_SIZE)
-        spectral=spectral,  # (clips, versions, spectral_size(SPEC))
+        image=np.concatenate(parts["image"]),  # (clips, versions, n_mfcc, frames, 3); version 0 is clean
+        mfcc=np.concatenate(parts["mfcc"]),  # (clips, versions, n_mfcc, frames), unnormalised
+        stats=np.concatenate(parts["stats"]),  # (clips, versions, len(stats_names))
+        stats_names=np.array(stats_names(SPEC)),
         label=np.array([c.label_index for c in clips]),
         fold=np.array([c.fold for c in clips]),
         corpus=np.array([c.corpus for c in clips]),

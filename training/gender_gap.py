@@ -42,22 +42,8 @@ from emotion_core.labels import LABELS
 from .data import ravdess_fold
 from .report import RESULTS, run_stamp
 
-N_MFCC_STATS = 4 * 40 - 1
-# Names of the utterance statistics' blocks (emotion_core.features.utterance_stats), in order.
-PROSODY_NAMES = ("log2 median F0 (Hz)", "F0 std (st)", "F0 p90-p10 (st)", "F0 jump (st)", "peak-median dB",
-                 "dB std", "dB jump", "active share", "ZCR mean", "ZCR std", "log2 centroid (Hz)",
-                 "centroid CV")
-
-
-def stat_names() -> list[str]:
-    names = [f"MFCC{i} mean" for i in range(1, 40)] + [f"MFCC{i} std" for i in range(40)]
-    names += [f"dMFCC{i} std" for i in range(40)] + [f"MFCC{i} p90-p10" for i in range(40)]
-    names += list(PROSODY_NAMES)
-    names += [f"mel{i} dB std" for i in range(64)] + [f"contrast{i} mean" for i in range(7)]
-    names += [f"contrast{i} std" for i in range(7)]
-    names += ["flatness mean", "flatness std", "log rolloff", "rolloff CV", "onsets/s", "loudness slope",
-              "loudness peak pos", "loudness skew", "loudness spread"]
-    return names
+N_MFCC_STATS = 4 * 40 - 1  # the statistics open with the MFCC means (c1..), stds, delta stds and spreads
+PITCH = "pitch_log2"  # log2 of the window's mean voiced pitch in Hz (training/voice_frontend.py)
 
 
 def acc(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -178,7 +164,7 @@ def confusion_figure(cm: dict, recall: dict, path: Path) -> None:
 
 # ----------------------------------------------------------------------------- causes
 def load_cache(path: str, savee: str) -> dict:
-    from .train_speech import SpeechData
+    from .speech_data import SpeechData
 
     extra = savee if Path(savee).exists() else ""
     data = SpeechData(path, extra)
@@ -206,7 +192,7 @@ def causes_section(shipped: dict, cache: dict, out: Path, manifest_norm: tuple[n
     clean = data.stats[:, 0]
     main = data.source == 0
     rav, tess, savee = main & (data.corpus == "ravdess"), main & (data.corpus == "tess"), data.corpus == "savee"
-    f0 = 2.0 ** data.prosody[:, 0, 0]
+    f0 = 2.0 ** data.stats[:, 0, data.stats_names.index(PITCH)]
     groups = {"RAVDESS male": rav & data.male, "RAVDESS female": rav & ~data.male, "TESS (female)": tess}
     if savee.any():
         groups["SAVEE (male)"] = savee
@@ -237,7 +223,8 @@ def causes_section(shipped: dict, cache: dict, out: Path, manifest_norm: tuple[n
         "training_p20_hz_per_fold": [round(x, 1) for x in below[:, 5]],
     }
     mean, std = manifest_norm
-    z0 = (data.prosody[:, 0, 0] - mean[N_MFCC_STATS]) / std[N_MFCC_STATS]
+    at = data.stats_names.index(PITCH)
+    z0 = (data.stats[:, 0, at] - mean[at]) / std[at]
     pitch["normalised_log_f0_as_fed_mean"] = {g: round(float(z0[sel].mean()), 2) for g, sel in groups.items()}
     per_actor_f0 = {}
     for a, row in shipped["per_actor"].items():
@@ -255,12 +242,13 @@ def causes_section(shipped: dict, cache: dict, out: Path, manifest_norm: tuple[n
     pitch["actor_median_f0_vs_accuracy_spearman_within_gender"] = rho_within
 
     # 3. what in the statistics encodes gender: speaker-independent gender classifier, and effect sizes
-    names = stat_names()
+    names = data.stats_names
+    mel0 = names.index("mel0_std")
     xr, yr, fr = clean[rav], data.male[rav], data.fold[rav]
     d = (xr[yr].mean(0) - xr[~yr].mean(0)) / np.sqrt((xr[yr].var(0) + xr[~yr].var(0)) / 2 + 1e-12)
     top = np.argsort(-np.abs(d))[:15]
     blocks = {"MFCC means": slice(0, 39), "MFCC spreads": slice(39, N_MFCC_STATS),
-              "prosody": slice(N_MFCC_STATS, N_MFCC_STATS + 12), "spectral shape": slice(N_MFCC_STATS + 12, None)}
+              "mel band movement": slice(mel0, mel0 + 64), "loudness, spectrum and pitch": slice(mel0 + 64, None)}
     gender_acc = {}
     for bname, sl in [("all statistics", slice(None)), *blocks.items()]:
         hits = []
@@ -510,10 +498,9 @@ def int8_twins(run: Path, cache: str, folds: str = "", calibration: int = 500) -
     speech_metrics.json: the int8 twin of each fold's seed ensemble, scored on its held-out clips."""
     import keras
 
-    from .export_speech import held_out_inputs, representative
     from .speech_models import fold_ensemble
     from .tflite_export import tflite_predict, to_tflite
-    from .train_speech import SpeechData, save_predictions
+    from .speech_data import SpeechData, held_out_inputs, representative, save_predictions
 
     config = json.loads((run / "config.json").read_text())
     data = SpeechData(cache, config.get("extra_cache", ""))
@@ -532,7 +519,7 @@ def per_seed(runs: list[Path], cache: str) -> dict:
     """Each seed's models of a cv run alone (1 model per fold, float): the seed-to-seed spread."""
     import keras
 
-    from .train_speech import SpeechData
+    from .speech_data import SpeechData
 
     out = {}
     for run in runs:

@@ -31,16 +31,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from emotion_core.features import PROSODY_SIZE
 from emotion_core.labels import LABELS
 
-from .train_speech import SpeechData, save_predictions
+from .speech_data import SpeechData, save_predictions
 
-# Positions in utterance_stats: MFCC statistics (4 * n_mfcc - 1), prosody, spectral shape.
-N_MFCC_STATS = 4 * 40 - 1
-LOG_F0 = N_MFCC_STATS + 0  # prosody[0]: log2 of the median pitch in Hz
-LOG_CENTROID = N_MFCC_STATS + 10  # prosody[10]: log2 of the mean spectral centroid in Hz
-LOG_ROLLOFF = N_MFCC_STATS + PROSODY_SIZE + 64 + 14 + 2  # spectral: mel std (64), contrast (2 x 7), flatness (2)
+# Statistics named by training/voice_frontend.stats_names: absolute pitch, centroid and roll-off.
+LOG_F0 = "pitch_log2"
+LOG_CENTROID = "centroid_log2"
+LOG_ROLLOFF = "rolloff_log"
 
 VARIANTS: dict[str, dict] = {
     "svm_gg_base": {},
@@ -81,7 +79,7 @@ def run_variant(name: str, v: dict, caches: dict[str, str], out_root: Path) -> N
             m = spk == s
             x[m] = (x[m] - x[m].mean(0)) / (x[m].std(0) + 1e-6)
     if v.get("drop"):
-        x = np.delete(x, list(v["drop"]), axis=1)
+        x = np.delete(x, [data.stats_names.index(n) for n in v["drop"]], axis=1)
     out = out_root / name
     out.mkdir(parents=True, exist_ok=True)
     for fold in np.unique(data.fold[data.corpus == "ravdess"]):

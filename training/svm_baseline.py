@@ -1,6 +1,6 @@
 """Classical baselines on the same folds: MFCC mean/std (+ prosody) statistics and an RBF SVM; and
-the same SVM on the statistics our net sees, with and without their spectral-shape part (what
-that part is worth, measured without a network).
+the same SVM on the statistics our net sees, and on their MFCC part alone (what the rest is
+worth, measured without a network).
 
     python -m training.svm_baseline
 
@@ -19,17 +19,23 @@ from sklearn.svm import SVC
 
 from emotion_core.labels import LABELS
 
-from .train_speech import SpeechData, save_predictions
+from .speech_data import SpeechData, save_predictions
 
 
 def baseline_features(data: SpeechData, with_prosody: bool) -> np.ndarray:
     """The classical baseline's input: per-clip mean and std of each MFCC over time (clean
-    version), optionally + prosody; deliberately simpler than emotion_core's utterance_stats."""
-    raw = data.mfcc[:, 0]
+    version), optionally + the loudness, spectrum and pitch scalars; deliberately simpler than
+    the statistics the net sees."""
+    raw = data.mfcc[:, 0].astype(np.float32)
     feats = [raw.mean(axis=2), raw.std(axis=2)]
     if with_prosody:
-        feats.append(data.prosody[:, 0])
+        feats.append(data.stats[:, 0, _scalars(data)])
     return np.concatenate(feats, axis=1)
+
+
+def _scalars(data: SpeechData) -> slice:
+    """Where the statistics' scalars (after the MFCC and mel-band blocks) start."""
+    return slice(data.stats_names.index("loudness_std"), None)
 
 
 def inputs(data: SpeechData) -> dict[str, np.ndarray]:
@@ -37,7 +43,7 @@ def inputs(data: SpeechData) -> dict[str, np.ndarray]:
     return {
         "svm": baseline_features(data, with_prosody=False),
         "svm_prosody": baseline_features(data, with_prosody=True),
-        "svm_stats_nospectral": data.stats[:, 0, : -data.spectral.shape[-1]],  # the spectral shape comes last
+        "svm_stats_nospectral": data.stats[:, 0, : data.stats_names.index("mel0_std")],  # MFCC statistics alone
         "svm_stats": data.stats[:, 0],
     }
 

@@ -32,9 +32,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from emotion_core.features import utterance_stats
 from emotion_core.labels import LABELS
 
+from .speech_data import SpeechData, save_predictions
 from .speech_models import seed_cnn, speech_net
 
 
@@ -48,7 +48,7 @@ class Config:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     label_smoothing: float = 0.1
-    mixup: float = 0.0  # Beta(a, a) mixing; 0 turns it off
+    mixup: float = 0.2  # Beta(a, a) mixing; 0 turns it off
     time_masks: int = 2
     time_mask_width: int = 15
     coef_mask_width: int = 6
@@ -70,58 +70,6 @@ class Config:
     extra_weight: float = 1.0  # loss weight of a clip from an extra cache against a RAVDESS clip's 1
     gender_balance: bool = False  # reweight so male and female clips carry equal total loss weight
     out: str = "runs/speech"
-
-
-class SpeechData:
-    """The cached features, with the statistics normaliser shared by every fold and by serving."""
-
-    def __init__(self, path: str, extra: str = ""):
-        parts = [np.load(path)] + [np.load(p) for p in extra.split(",") if p]
-        versions = parts[0]["image"].shape[1]
-
-        def cat(key: str) -> np.ndarray:
-            arrays = []
-            for z in parts:
-                a = z[key]
-                if a.ndim > 1 and a.shape[1] < versions:  # fewer versions: repeat the clean one
-                    a = np.concatenate([a, np.repeat(a[:, :1], versions - a.shape[1], axis=1)], axis=1)
-                arrays.append(a)
-            return np.concatenate(arrays)
-
-        self.image = cat("image")
-        self.mfcc = cat("mfcc")
-        self.prosody = cat("prosody")
-        self.spectral = cat("spectral")
-        self.label = cat("label")
-        self.fold = cat("fold")
-        self.corpus = cat("corpus")
-        self.male = cat("male")
-        # 0: the main cache; i: the i-th extra cache. Shifted copies ("shifted" in the cache) are
-        # training material only and never scored.
-        self.source = np.concatenate([np.full(len(z["label"]), i) for i, z in enumerate(parts)])
-        self.scorable = np.concatenate([np.full(len(z["label"]), "shifted" not in z.files) for z in parts])
-        self.spec = json.loads(str(parts[0]["spec"]))
-        assert all(json.loads(str(z["spec"])) == self.spec for z in parts), "caches of different feature specs"
-        self.stats = utterance_stats(self.mfcc, self.prosody, self.spectral)
-        flat = self.stats.reshape(-1, self.stats.shape[-1])
-        self.stats_mean = flat.mean(axis=0)
-        self.stats_std = flat.std(axis=0) + 1e-6
-
-    def held_out(self, fold: int) -> np.ndarray:
-        """Fold k's clips to score: its RAVDESS actors, TESS words and SAVEE speaker, never a
-        shifted copy."""
-        return np.flatnonzero((self.fold == fold) & self.scorable)
-
-    def inputs(
-        self, model: str, clips: np.ndarray, versions: np.ndarray, stats_versions: np.ndarray | None = None
-    ) -> list[np.ndarray]:
-        """Model inputs of `clips` in the given versions (0 = clean); the statistics may come from
-        other versions than the image (augmented statistics were measured to hurt)."""
-        if model == "seed":
-            return [self.mfcc[clips, versions][..., None]]
-        stats_versions = versions if stats_versions is None else stats_versions
-        stats = (self.stats[clips, stats_versions] - self.stats_mean) / self.stats_std
-        return [self.image[clips, versions], stats.astype(np.float32)]
 
 
 def build(cfg: Config, data: SpeechData) -> keras.Model:
@@ -212,12 +160,6 @@ def score_fold(out: Path, data: SpeechData, fold: int, cfg: Config) -> float:
     heads = {h: np.mean([o[h] for o in outputs], axis=0) for h in outputs[0]}
     save_predictions(out / f"cv_fold{fold}.npz", data, clips, **heads)
     return float((heads["probs"].argmax(1) == data.label[clips])[data.corpus[clips] == "ravdess"].mean())
-
-
-def save_predictions(path: Path, data: SpeechData, clips: np.ndarray, **heads: np.ndarray) -> None:
-    """Held-out probabilities of one fold (at least "probs"), with what evaluation needs to slice them."""
-    np.savez(path, clips=clips, label=data.label[clips], fold=data.fold[clips],
-             corpus=data.corpus[clips], male=data.male[clips], **heads)
 
 
 def main() -> None:

@@ -15,10 +15,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .audio import SAMPLE_RATE
-from .features import FeatureSpec, mfcc
-from .labels import LABELS
-from .results import AudioResult, VideoResult
+from emotion_core.audio import SAMPLE_RATE
+from emotion_core.labels import LABELS
+from emotion_core.results import AudioResult, VideoResult
 
 # One colour per label in every panel, so "sad" is the same line in voice, face and fused.
 COLOURS = dict(zip(LABELS, ("#7f7f7f", "#17becf", "#ff7f0e", "#1f77b4", "#d62728", "#9467bd", "#8c564b", "#e377c2")))
@@ -49,14 +48,14 @@ def _new_figure(width: float, height: float, right: float = MARGIN["right"], hsp
     return fig
 
 
-def mfcc_figure(audio: np.ndarray, spec: FeatureSpec) -> Figure:
-    """The MFCCs of the whole recording, computed exactly as the model's features are.
+def mfcc_figure(result: AudioResult) -> Figure:
+    """The MFCCs of the whole recording, as the model's front end computed them (result.mfcc).
 
     c0 (overall loudness) is left out: it is an order of magnitude larger than the rest and would
     flatten the colour scale into one tone.
     """
-    coeffs = mfcc(audio, spec)[1:]
-    duration = audio.shape[0] / SAMPLE_RATE
+    coeffs = result.mfcc[1:]
+    duration = result.samples.shape[0] / SAMPLE_RATE
     fig = _new_figure(9.0, 3.2)
     ax = fig.add_subplot()
     ax.imshow(

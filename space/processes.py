@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .analyzer import Analyzer
+    from emotion_core.analyzer import Analyzer
 
 logger = logging.getLogger(__name__)
 
@@ -198,9 +198,9 @@ _LIBC = _glibc()
 
 
 def _load(folder: str, source: str) -> Analyzer:
-    from . import native_log
-    from .analyzer import Analyzer
-    from .model_set import load_model_set
+    from emotion_core import native_log
+    from emotion_core.analyzer import Analyzer
+    from emotion_core.model_set import load_model_set
 
     native_log.drop_all()
     return Analyzer(load_model_set(folder, source=source)).load()

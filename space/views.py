@@ -11,17 +11,20 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .analyzer import Analyzer, Progress
-from .baseline import Baseline
+from emotion_core.analyzer import Analyzer, Progress
+from emotion_core.baseline import Baseline
+from emotion_core.report import result_json
+from emotion_core.results import NO_SPEECH
+from emotion_core.timeline import Row, rows, to_csv, to_json
+
 from .overlay import annotate
 from .plots import mfcc_figure, timeline_figure, video_timeline_figure
-from .report import result_json
-from .results import NO_SPEECH
 
 Probs = dict[str, float] | None
 
@@ -52,6 +55,7 @@ class VideoView:
     mfcc: str | None  # PNG file; None without an audio track
     timeline: str  # PNG file
     report: dict
+    downloads: tuple[str, str]  # the timeline rows (timeline.py) as CSV and JSON files
 
 
 def audio_view(analyzer: Analyzer, path: str, folder: str, baseline: Baseline | None = None) -> AudioView:
@@ -60,7 +64,7 @@ def audio_view(analyzer: Analyzer, path: str, folder: str, baseline: Baseline | 
     return AudioView(
         probs=result.probs,
         report=result_json(result, models=analyzer.model_set.source, baseline=baseline),
-        mfcc=_save_figure(mfcc_figure(result.samples, analyzer.speech.spec), folder, "mfcc"),
+        mfcc=_save_figure(mfcc_figure(result), folder, "mfcc"),
         timeline=_save_figure(timeline_figure(result), folder, "timeline") if several else None,
         no_speech=result.abstain == NO_SPEECH,
     )
@@ -89,10 +93,22 @@ def video_view(analyzer: Analyzer, path: str, folder: str, baseline: Baseline | 
         voice=audio.probs if audio else None,
         face=result.face_probs,
         frame=_save_image(annotate(frame.rgb, frame.faces), folder, "frame") if frame else None,
-        mfcc=_save_figure(mfcc_figure(audio.samples, analyzer.speech.spec), folder, "mfcc") if audio else None,
+        mfcc=_save_figure(mfcc_figure(audio), folder, "mfcc") if audio else None,
         timeline=_save_figure(video_timeline_figure(result), folder, "timeline"),
         report=result_json(result, models=analyzer.model_set.source, baseline=baseline),
+        downloads=save_timeline(rows(result, os.path.basename(path)), folder, Path(path).stem),
     )
+
+
+def save_timeline(table: list[Row], folder: str, name: str = "session") -> tuple[str, str]:
+    """The rows as `<name>-timeline.csv` and `.json` for the page's download, in a new folder of
+    their own under `folder` so that the names the user gets stay readable and calls never collide."""
+    own = tempfile.mkdtemp(prefix="timeline-", dir=folder)
+    paths = tuple(os.path.join(own, f"{name}-timeline{suffix}") for suffix in (".csv", ".json"))
+    for path, text in zip(paths, (to_csv(table), to_json(table))):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    return paths
 
 
 def _new_file(folder: str, name: str, suffix: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .results import FaceResult
+from emotion_core.results import FaceResult
 
 COLOURS = [(255, 196, 0), (0, 200, 255), (255, 80, 160), (120, 230, 80)]  # RGB, cycled per face
 

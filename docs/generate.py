@@ -1,0 +1,165 @@
+"""Write docs/results.md and the README's headline figures from the results files, never by hand.
+
+    python docs/generate.py           # rewrite both
+    python docs/generate.py --check   # exit 1 if either is out of date (the tests run this)
+
+Every figure comes from training/results/*.json (accuracy, calibration, robustness) or
+bench/results/*.json (speed); a missing file leaves its part out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hub.card_figures import RESULTS, evaluation_sections  # noqa: E402
+
+BENCH = ROOT / "bench" / "results"
+RESULTS_PAGE = ROOT / "docs" / "results.md"
+README = ROOT / "README.md"
+START, END = "<!-- figures: written by docs/generate.py -->", "<!-- /figures -->"
+
+
+def _load(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f} %"
+
+
+def variants_table(results: Path = RESULTS) -> str | None:
+    """Every speech variant under the one protocol, as speech_metrics.json has it."""
+    metrics = _load(results / "speech_metrics.json")
+    if metrics is None:
+        return None
+    lines = ["| variant | accuracy, mean ± sd over folds | folds | male / female actors | macro-F1 | scored in |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name, row in metrics.items():
+        if not isinstance(row, dict) or "ravdess_held_out_actors" not in row:
+            continue
+        r = row["ravdess_held_out_actors"]
+        lines.append(
+            f"| `{name}` | {_pct(r['fold_accuracy_mean'])} ± {r['fold_accuracy_std'] * 100:.1f} | {len(r['fold_accuracy'])} "
+            f"| {_pct(r['accuracy_male_actors'])} / {_pct(r['accuracy_female_actors'])} | {_pct(r['macro_f1'])} "
+            f"| {row.get('from_run', metrics['run'])[:10]} |"
+        )
+    return ("### Every speech variant (from `training/results/speech_metrics.json`)\n\n"
+            f"{metrics['notes']}\n\n" + "\n".join(lines))
+
+
+def speed_section(bench: Path = BENCH) -> str | None:
+    speech, face, video = (_load(bench / f"{n}.json") for n in ("speech_latency", "face_latency", "video_speed"))
+    cold, soak, batch = (_load(bench / f"{n}.json") for n in ("cold_start", "soak", "batch_speed"))
+    if speech is None:
+        return None
+    s = speech["stages"]
+    lines = [
+        "### Speed (from `bench/results/`, on this project's 2-core machine; medians)",
+        "",
+        f"- **A 3 s recording** (`bench/bench_speech.py`, `speech_latency.json`): {s['total']['median_ms']:.1f} ms from file to "
+        f"distribution: decoding {s['decode']['median_ms']:.1f} ms, voice activity (Silero, 32 ms chunks) "
+        f"{s['voice_activity']['median_ms']:.1f} ms, the front end (features) {s['features']['median_ms']:.1f} ms, "
+        f"the int8 model {s['inference_int8']['median_ms']:.2f} ms.",
+    ]
+    if face:
+        lines.append(f"- **A webcam frame** (`bench/bench_face.py`, `face_latency.json`): {face['stages']['total']['median_ms']:.1f} ms "
+                     f"(detection {face['stages']['detection']['median_ms']:.1f} ms, the face model {face['stages']['classification']['median_ms']:.1f} ms).")
+    if video:
+        by = video["video"]["by_fps"][str(video["video"]["default_fps"])]
+        lines.append(f"- **A 30 s video** (`bench/bench_video.py`, `video_speed.json`): real-time factor {by['real_time_factor']:.3f} "
+                     f"at {video['video']['default_fps']:g} frames a second; the Live tab's frame handler "
+                     f"{video['live']['frames_per_second_with_gradio_encoding']:.0f} frames a second in the server.")
+    if cold:
+        c = cold["summary_median"]
+        lines.append(f"- **Cold start** (`bench/cold_start.py`, `cold_start.json`): the first answer {c['first_answer_seconds']:.1f} s "
+                     f"after the process starts.")
+    if soak:
+        lines.append(f"- **Soak** (`bench/soak.py`, `soak.json`): {soak['requests']} requests, {soak['errors']} errors, resident "
+                     f"memory {soak['growth_mb']['baseline_to_end']:+.0f} MB from baseline to end.")
+    if batch:
+        runs = batch["runs"]
+        f = batch["folder"]
+        parts = ", ".join(f"{name.replace('_', ' ')} {r['files_per_second']:.2f} files/s (real-time factor "
+                          f"{r['real_time_factor']:.3f}, {r['peak_rss_mb_per_worker']:.0f} MB per worker)" for name, r in runs.items())
+        m = batch["memory_by_video_length"]
+        lines.append(f"- **Batch** (`bench/bench_batch.py`, `batch_speed.json`): {f['videos']} videos of {f['seconds_each']:g} s: {parts}. "
+                     f"Peak memory of one worker: {m['short']['peak_rss_mb_per_worker']:.0f} MB for a {m['short']['video_seconds']:g} s video, "
+                     f"{m['long']['peak_rss_mb_per_worker']:.0f} MB for a {m['long']['video_seconds']:g} s one.")
+    return "\n".join(lines)
+
+
+def results_page() -> str:
+    parts = [
+        "# Results\n\n_Written by `python docs/generate.py` from the results files; do not edit by hand._",
+        evaluation_sections(),
+        variants_table(),
+        speed_section(),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def headline(results: Path = RESULTS, bench: Path = BENCH) -> str:
+    """The README's few figures, each with the file it comes from."""
+    speech = _load(results / "speech_metrics.json")["speech_net_int8"]["ravdess_held_out_actors"]
+    face = _load(results / "face_metrics.json")
+    fusion = _load(results / "fusion_metrics.json")
+    latency = _load(bench / "speech_latency.json")
+    video = _load(bench / "video_speed.json")
+    shipped, fer = face["face_vgg_pruned_int8_served"], face["fer_25.10.3_mini_xception_int8"]
+    acc = fusion["agreeing_accuracy_mean"]
+    by = video["video"]["by_fps"][str(video["video"]["default_fps"])]
+    return "\n".join([
+        START,
+        "| | figure | from |",
+        "| --- | --- | --- |",
+        f"| voice, 8 emotions, actors never heard (5 folds) | {_pct(speech['fold_accuracy_mean'])} ± {speech['fold_accuracy_std'] * 100:.1f}; "
+        f"male {_pct(speech['accuracy_male_actors'])}, female {_pct(speech['accuracy_female_actors'])} | `training/results/speech_metrics.json` |",
+        f"| face, 7 emotions, FER2013 test | {_pct(shipped['accuracy'])} (`fer` 25.10.3: {_pct(fer['accuracy'])}) | `training/results/face_metrics.json` |",
+        f"| voice and face fused, built pairs | {_pct(acc['fused'])} (voice {_pct(acc['voice'])}, face {_pct(acc['face'])}) | `training/results/fusion_metrics.json` |",
+        f"| a 3 s recording, file to answer | {latency['stages']['total']['median_ms']:.1f} ms | `bench/results/speech_latency.json` |",
+        f"| a 30 s video | {by['median_seconds']:.1f} s (real-time factor {by['real_time_factor']:.2f}) | `bench/results/video_speed.json` |",
+        *_batch_headline(bench),
+        END,
+    ])
+
+
+def _batch_headline(bench: Path) -> list[str]:
+    batch = _load(bench / "batch_speed.json")
+    if batch is None:
+        return []
+    f, runs = batch["folder"], batch["runs"]
+    rates = ", ".join(f"{name.replace('_', ' ')} {r['files_per_second']:.2f}" for name, r in runs.items())
+    return [f"| batch, {f['videos']} videos of {f['seconds_each']:g} s, files/s | {rates} | `bench/results/batch_speed.json` |"]
+
+
+def readme_with_headline(text: str) -> str:
+    block = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    if not block.search(text):
+        raise SystemExit(f"README.md has no {START} ... {END} block")
+    return block.sub(lambda _: headline(), text)
+
+
+def main() -> None:
+    cli = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_argument("--check", action="store_true", help="only check that both are up to date")
+    args = cli.parse_args()
+    wanted = {RESULTS_PAGE: results_page(), README: readme_with_headline(README.read_text())}
+    stale = [p for p, text in wanted.items() if not p.is_file() or p.read_text() != text]
+    if args.check:
+        for p in stale:
+            print(f"{p.relative_to(ROOT)} is out of date: run python docs/generate.py", file=sys.stderr)
+        sys.exit(1 if stale else 0)
+    for p in stale:
+        p.write_text(wanted[p])
+        print(f"wrote {p.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
