@@ -170,6 +170,13 @@ class Analyzer:
             ("voice", "face"): None if fusion is None else fusion.uncertain_below,
         }
 
+    def fuse(self, voice: dict[str, float] | None, face: dict[str, float] | None
+             ) -> tuple[dict[str, float] | None, tuple[str, ...], float | None]:
+        """Voice and face readings together, the one way files and the Live session both fuse: the
+        set's weights, the channels that had a reading, and the "uncertain" threshold for those channels."""
+        probs, channels = fuse(voice, face, self.fusion_weights)
+        return probs, channels, self.uncertain_below[channels]
+
     def analyze_file(self, path: str | os.PathLike, whole_face: bool = False, progress: Progress | None = None,
                      baseline: Baseline | None = None) -> Result:
         """Any file, by its kind (input_kind); relative to a personal `baseline` when one is given."""
@@ -289,10 +296,10 @@ class Analyzer:
         for i, (start, end, voice) in enumerate(spans):
             last = i == len(spans) - 1
             face = main_face_mean(frames, start, end, through_end=last)
-            probs, channels = fuse(voice, face, self.fusion_weights)
+            probs, channels, _ = self.fuse(voice, face)
             windows.append(FusedWindow(start, end, probs, channels))
-        probs, channels = fuse(None if audio is None else audio.probs, main_face_mean(frames), self.fusion_weights)
-        return FusedResult(probs, channels, windows, self.uncertain_below[channels])
+        probs, channels, uncertain_below = self.fuse(None if audio is None else audio.probs, main_face_mean(frames))
+        return FusedResult(probs, channels, windows, uncertain_below)
 
 
 class _FaceTrack:

@@ -2,7 +2,7 @@
 
 FER2013 frames sit a little wider than a BlazeFace box and a little higher (more forehead, less
 chin), so a detector's box is made square, widened and lifted by the amounts measured on FER2013
-itself (training/calibrate_crop.py) before it is cut out; the crop is then standardised per image, which makes the
+itself (training/analyses/calibrate_crop.py) before it is cut out; the crop is then standardised per image, which makes the
 model indifferent to a webcam's exposure and, mostly, its contrast (the softening term keeps the
 sensor noise of a nearly flat crop from being blown up to full contrast).
 

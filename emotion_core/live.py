@@ -16,7 +16,6 @@ import numpy as np
 
 from .audio import MIN_SECONDS, SAMPLE_RATE, to_mono_16k
 from .baseline import Baseline, relative, relative_face
-from .fusion import fuse
 from .results import NO_READING, NO_SPEECH, FaceResult, verdict
 from .timeline import Row, face_rows, row
 
@@ -52,8 +51,7 @@ class LiveSession:
     def _record(self, rows: list[Row]) -> None:
         """Add rows and the fused reading as of now (the caller holds the lock)."""
         t = rows[-1]["end"] if rows else self._elapsed()
-        probs, channels = self._fused_locked()
-        limit = self._analyzer.uncertain_below.get(channels)
+        probs, _, limit = self._fused_locked()
         self._timeline += [*rows, row(None, t, t, "fused", probs, verdict(probs, limit, NO_READING))]
         del self._timeline[:-MAX_TIMELINE_ROWS]
 
@@ -125,12 +123,12 @@ class LiveSession:
     def fused(self) -> tuple[dict[str, float] | None, tuple[str, ...]]:
         """Voice and face together, from the channels that spoke in the last STALE_SECONDS."""
         with self._lock:
-            return self._fused_locked()
+            return self._fused_locked()[:2]
 
-    def _fused_locked(self) -> tuple[dict[str, float] | None, tuple[str, ...]]:
+    def _fused_locked(self) -> tuple[dict[str, float] | None, tuple[str, ...], float | None]:
         voice = self.voice if self._fresh(self._voice_at) else None
         face = self.face if self._fresh(self._face_at) else None
-        return fuse(voice, face, self._analyzer.fusion_weights)
+        return self._analyzer.fuse(voice, face)
 
     def status(self) -> str:
         """Each channel's state in words, so a silent channel is said, not hidden."""

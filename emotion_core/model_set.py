@@ -291,6 +291,10 @@ class Manifest(Record):
     def fusion(self) -> FusionEntry | None:
         return self.models.get(FusionEntry.task)
 
+    def with_entry(self, entry: ModelEntry) -> Manifest:
+        """This manifest with `entry` in place of its task's entry (the others kept)."""
+        return replace(self, models={**self.models, entry.task: entry})
+
     @classmethod
     def read(cls, folder: Path) -> Manifest:
         try:

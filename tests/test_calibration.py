@@ -29,7 +29,6 @@ from emotion_core.results import (
     distribution,
 )
 from training.confidence import answered, ece, lowest_threshold
-from training.manifest import update_manifest
 
 FACE_LABELS = tuple(label for label in LABELS if label != "calm")
 ADDED = ("temperature", "uncertain_below")
@@ -119,8 +118,8 @@ def test_a_manifest_without_the_calibration_fields_reads_as_uncalibrated_and_wri
 
 def test_temperatures_and_thresholds_round_trip_through_the_manifest(folder_copy: Path):
     model_set = load_model_set(folder_copy)
-    update_manifest(folder_copy, replace(model_set.speech, temperature=1.25, uncertain_below=0.5))
-    update_manifest(folder_copy, replace(model_set.face, temperature=0.75, uncertain_below=None))
+    model_set.manifest.with_entry(replace(model_set.speech, temperature=1.25, uncertain_below=0.5)).with_entry(
+        replace(model_set.face, temperature=0.75, uncertain_below=None)).write(folder_copy)
     reloaded = load_model_set(folder_copy)
     assert (reloaded.speech.temperature, reloaded.speech.uncertain_below) == (1.25, 0.5)
     assert (reloaded.face.temperature, reloaded.face.uncertain_below) == (0.75, None)

@@ -27,7 +27,9 @@ from emotion_core.model_set import (
     sha256_of,
 )
 from emotion_core.runtime import TFLiteModel
-from training.manifest import set_fusion, update_manifest
+from training.manifest import build, record
+
+ROOT = Path(__file__).resolve().parents[1]
 
 MAX_MODEL_BYTES = 1 << 20  # the issue's "1 MB" target, read as 1 MiB
 
@@ -206,10 +208,24 @@ def test_a_set_without_a_model_says_so_when_asked_for_it(folder_copy: Path):
         model_set.face
 
 
-def test_set_fusion_adds_its_entry_and_keeps_the_rest(folder_copy: Path, model_set: ModelSet):
+def test_the_committed_parts_build_the_shipped_manifest_byte_for_byte(folder_copy: Path):
+    """training/results/manifest/ holds what every step recorded; the one writer rebuilds from it."""
+    before = (folder_copy / MANIFEST).read_bytes()
+    (folder_copy / MANIFEST).unlink()
+    build(folder_copy, ROOT / "training/results/manifest")
+    assert (folder_copy / MANIFEST).read_bytes() == before
+
+
+def _parts(tmp_path: Path) -> Path:
+    parts = tmp_path / "parts"
+    shutil.copytree(ROOT / "training/results/manifest", parts)
+    return parts
+
+
+def test_a_recorded_part_changes_its_fields_and_keeps_the_rest(folder_copy: Path, model_set: ModelSet, tmp_path: Path):
     fusion = FusionEntry(voice_weight=1.3, face_weight=0.7, source="training/results/fusion_metrics.json")
     assert model_set.manifest.fusion != fusion
-    set_fusion(folder_copy, fusion)
+    record("fusion", {"fusion": fusion.to_dict()}, ("speech", "face"), folder_copy, parts=_parts(tmp_path))
     manifest = load_model_set(folder_copy).manifest
     assert manifest.fusion == fusion
     others = {task: entry for task, entry in manifest.models.items() if task != "fusion"}
@@ -217,16 +233,25 @@ def test_set_fusion_adds_its_entry_and_keeps_the_rest(folder_copy: Path, model_s
     assert manifest.files == model_set.manifest.files
 
 
-def test_an_exporter_lists_and_hashes_the_new_file_its_entry_names(folder_copy: Path, model_set: ModelSet):
-    (folder_copy / "speech_v2.tflite").write_bytes(model_set.path(model_set.speech.file).read_bytes())
-    update_manifest(folder_copy, replace(model_set.speech, file="speech_v2.tflite"))
+def test_a_new_model_leaves_out_what_was_fitted_on_the_old_one(folder_copy: Path, model_set: ModelSet,
+                                                               tmp_path: Path, caplog):
+    """Re-exporting the voice model drops its calibration, baseline and the fusion weights (fitted on the
+    old file) until their steps run again, whatever order the steps run in."""
+    parts = _parts(tmp_path)
+    (folder_copy / "speech_v2.tflite").write_bytes(model_set.path(model_set.speech.file).read_bytes() + b"\0")
+    entry = replace(model_set.speech, file="speech_v2.tflite", temperature=1.0, uncertain_below=None, baseline=None)
+    with caplog.at_level("WARNING"):
+        record("speech", {"speech": entry.to_dict()}, ("speech",), folder_copy, parts=parts)
     reloaded = load_model_set(folder_copy)
-    assert reloaded.speech.file == "speech_v2.tflite"
-    assert reloaded.manifest.files["speech_v2.tflite"] == model_set.manifest.files[model_set.speech.file]
+    assert reloaded.speech == entry and reloaded.manifest.fusion is None
+    assert reloaded.manifest.files["speech_v2.tflite"] != model_set.manifest.files[model_set.speech.file]
+    for step in ("calibrate_confidence", "evaluate_baseline", "evaluate_fusion"):
+        assert f"run python -m training.{step} again" in caplog.text
 
 
-def test_nothing_is_written_that_reading_would_refuse(folder_copy: Path):
+def test_nothing_is_written_that_reading_would_refuse(folder_copy: Path, tmp_path: Path):
     before = (folder_copy / MANIFEST).read_bytes()
     with pytest.raises(ModelSetError, match="fusion.face_weight is not a number"):
-        set_fusion(folder_copy, FusionEntry(voice_weight=1.0, face_weight="heavy", source="a typo"))
+        record("fusion", {"fusion": {"voice_weight": 1.0, "face_weight": "heavy", "source": "a typo"}},
+               ("speech", "face"), folder_copy, parts=_parts(tmp_path))
     assert (folder_copy / MANIFEST).read_bytes() == before

@@ -1,4 +1,4 @@
-"""The degradations training/evaluate_robustness.py scores the models under do what they say."""
+"""The degradations training/analyses/evaluate_robustness.py (training/degrade.py) scores the models under do what they say."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from scipy.signal import welch
 
 from emotion_core.audio import SAMPLE_RATE
-from training.evaluate_robustness import (
+from training.degrade import (
     babble, codec_round_trip, mix_at_snr, phone_band, pink_noise, speech_mask, white_noise,
 )
 

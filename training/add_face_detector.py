@@ -16,7 +16,7 @@ from pathlib import Path
 from emotion_core.model_set import DEFAULT_DIR, DetectorEntry, Manifest
 
 from .data import DATA_ROOT
-from .manifest import update_manifest
+from .manifest import fields_of, record
 
 ASSETS = DATA_ROOT.parent / "assets" / "blazeface"
 SHORT_RANGE = "face_detection_short_range.tflite"
@@ -36,7 +36,8 @@ def add_face_detector(folder: Path, assets: Path = ASSETS) -> Manifest:
         license="Apache-2.0, Copyright The MediaPipe Authors (blazeface_LICENSE)",
         provenance="unchanged from the mediapipe 0.10.21 wheel, mediapipe/modules/face_detection/ (blazeface_README.md)",
     )
-    return update_manifest(folder, entry, extra_files=tuple(COPIES.values()))
+    extra = tuple(name for name in COPIES.values() if name not in entry.files)
+    return record("face_detector", {entry.task: fields_of(entry)}, (entry.task,), folder, extra_files=extra)
 
 
 if __name__ == "__main__":

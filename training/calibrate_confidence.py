@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,11 +47,11 @@ from emotion_core.model_set import ModelSet, load_model_set
 from emotion_core.speech import SpeechModel
 from emotion_core.vad import VoiceActivity, holds_speech
 
-from .config_cli import parse_config
 from .confidence import N_BINS, TARGET_PRECISION, answered, ece, lowest_threshold, reliability, rule, top
+from .config_cli import parse_config
 from .data import savee_clips
 from .heldout import cached, face_probs, voice_probs
-from .manifest import update_manifest
+from .manifest import record
 from .report import RESULTS, run_stamp
 
 
@@ -319,7 +319,8 @@ def main() -> None:
     for entry, t, threshold in ((current.speech, speech_t, speech_threshold), (current.face, face_t, face_threshold)):
         if current.manifest.files[entry.file] != model_set.manifest.files[model_set.manifest.models[entry.task].file]:
             raise SystemExit(f"the {entry.task} model changed while this ran: not writing its calibration")
-        update_manifest(model_set.folder, replace(entry, temperature=t, uncertain_below=threshold))
+    record("confidence", {task: {"temperature": t, "uncertain_below": threshold} for task, t, threshold in (
+        ("speech", speech_t, speech_threshold), ("face", face_t, face_threshold))}, ("speech", "face"), model_set.folder)
     print(json.dumps(report["shipped"], indent=2))
     print("The fusion weights depend on the channels' temperatures: run python -m training.evaluate_fusion next.")
 

@@ -21,7 +21,7 @@ Writes training/results/baseline_metrics.json.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,7 @@ from emotion_core.model_set import DEFAULT_DIR, BaselineFit, load_model_set
 from .config_cli import parse_config
 from .data import ravdess_fold
 from .heldout import face_probs, voice_probs
-from .manifest import update_manifest
+from .manifest import record
 from .report import RESULTS, run_stamp
 
 WEIGHTS = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
@@ -125,9 +125,11 @@ def main() -> None:
     }
     (RESULTS / "baseline_metrics.json").write_text(json.dumps(report, indent=2))
     source = "training/results/baseline_metrics.json"
-    update_manifest(DEFAULT_DIR, replace(entry, baseline=BaselineFit(weight, tuple(report["shipped"]["reference"]), source)))
-    update_manifest(DEFAULT_DIR, replace(model_set.face, baseline=BaselineFit(
-        weight, tuple(report["face"]["reference"]), source + " (face: not validated per person)")))
+    record("baseline", {
+        "speech": {"baseline": BaselineFit(weight, tuple(report["shipped"]["reference"]), source).to_dict()},
+        "face": {"baseline": BaselineFit(weight, tuple(report["face"]["reference"]),
+                                         source + " (face: not validated per person)").to_dict()},
+    }, ("speech", "face"))
     print(json.dumps(report["cross_fitted"], indent=2), f"\nshipped weight {weight}")
 
 

@@ -42,7 +42,7 @@ from .confidence import TARGET_PRECISION, answered, lowest_threshold, rule, top
 from .config_cli import parse_config
 from .face_data import FACE_LABELS
 from .heldout import calibrated, face_probs, voice_probs
-from .manifest import set_fusion
+from .manifest import fields_of, record
 from .report import RESULTS, run_stamp
 
 
@@ -247,9 +247,9 @@ def main() -> None:
     report["seconds_after_imports"] = round(time.perf_counter() - started, 1)
     (results / "fusion_metrics.json").write_text(json.dumps(report, indent=2))
     figure(report, results / "fusion_accuracy.png")
-    set_fusion(model_set.folder, FusionEntry(shipped.voice, shipped.face,
-                                             "training/results/fusion_metrics.json (shipped_weights)",
-                                             uncertain_below=shipped_threshold))
+    fusion = FusionEntry(shipped.voice, shipped.face, "training/results/fusion_metrics.json (shipped_weights)",
+                         uncertain_below=shipped_threshold)
+    record("fusion", {fusion.task: fields_of(fusion)}, ("speech", "face"), model_set.folder)
     headline = ("shipped_weights", "agreeing_accuracy_mean", "margin_fused_over_better_channel_mean",
                 "margin_bootstrap_95", "fused_uncertain", "seconds_after_imports")
     print(json.dumps({k: report[k] for k in headline}, indent=2))

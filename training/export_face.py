@@ -15,14 +15,14 @@ import keras
 import numpy as np
 
 from emotion_core.face_crop import FACE_SIZE, LIFT, MARGIN
-from emotion_core.model_set import DEFAULT_DIR, FaceEntry, FaceInput
+from emotion_core.model_set import FaceEntry, FaceInput
 
-from .calibrate_views import choose_views
-from .evaluate_face import SHIPPED, SHIPPED_NAME, write_report
-from .face_data import CACHE, FACE_LABELS
+from .face_data import CACHE, FACE_LABELS, load_cache
 from .face_models import WIDTHS, face_vgg
-from .manifest import update_manifest
-from .prune_face import prunable_weights
+from .face_prune import prunable_weights
+from .face_report import SHIPPED, SHIPPED_NAME, write_report
+from .face_views import choose_views
+from .manifest import fields_of, record
 from .tflite_export import to_tflite
 
 
@@ -70,7 +70,7 @@ def main() -> None:
 
     members = [keras.saving.load_model(run / "model.keras") for run in args.pruned]
     sparsity = 1 - prunable_weights(members[0]) / prunable_weights(face_vgg(len(FACE_LABELS)))
-    calibration = representative(np.load(args.cache)["x_train"], args.calibration)
+    calibration = representative(load_cache(args.cache)["x_train"], args.calibration)
     files = {}  # name in the report -> (file, models averaged, int8 calibration or None for float, sparsity)
     if (args.dense / "model.keras").exists():  # else the report keeps the dense rows it has
         dense = keras.saving.load_model(args.dense / "model.keras")
@@ -91,7 +91,7 @@ def main() -> None:
     report = write_report({name: (path, share) for name, (path, _, _, share) in files.items()}, views)
     shipped = report[f"{SHIPPED_NAME}_served"]
     keep = members[0].get_layer("b0_conv0").filters / WIDTHS[0]
-    update_manifest(DEFAULT_DIR, FaceEntry(
+    entry = FaceEntry(
         file=SHIPPED.name,
         labels=FACE_LABELS,
         emits=FACE_LABELS,
@@ -116,8 +116,10 @@ def main() -> None:
             "sparsity": sparsity,
             "source": f"training/results/face_metrics.json ({SHIPPED_NAME}_served)",
         },
-    ))
+    )
+    record("face", {entry.task: fields_of(entry)}, (entry.task,))
     print(f"wrote {SHIPPED} ({SHIPPED.stat().st_size} bytes) and its manifest entry")
+
 
 if __name__ == "__main__":
     main()

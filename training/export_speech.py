@@ -25,7 +25,7 @@ from emotion_core.labels import LABELS
 from emotion_core.model_set import DEFAULT_DIR, SpeechEntry, SpeechInput
 
 from .data import ravdess_fold
-from .manifest import update_manifest
+from .manifest import fields_of, record
 from .speech_data import SpeechData, held_out_inputs, representative, save_predictions
 from .speech_models import fold_ensemble
 from .speech_report import write_report
@@ -73,7 +73,7 @@ def main() -> None:
     (run / "speech_float.tflite").write_bytes(to_tflite(ensemble))
     norm = json.loads((run / "stats_norm.json").read_text())
     ours = report["speech_net_int8"]
-    update_manifest(out, SpeechEntry(
+    entry = SpeechEntry(
         file=MODEL_FILE,
         frontend=FRONTEND_FILE,
         labels=LABELS,
@@ -105,7 +105,8 @@ def main() -> None:
             "tess_held_out_words_accuracy": ours["tess_held_out_words"]["accuracy"],
             "source": "training/results/speech_metrics.json (speech_net_int8: int8 twins of the CV fold ensembles)",
         },
-    ))
+    )
+    record("speech", {entry.task: fields_of(entry)}, (entry.task,), out)
     print(f"wrote {out / MODEL_FILE} ({len(model_bytes)} bytes) and its manifest entry")
 
 

@@ -29,7 +29,7 @@ from emotion_core.audio import SAMPLE_RATE, load_audio
 from emotion_core.features import FeatureSpec, split_windows
 
 from .augment import augment
-from .data import speech_clips, savee_clips, tess_clips
+from .data import savee_clips, speech_clips, tess_clips
 from .voice_frontend import FrontEnd, run, stats_names
 
 SPEC = FeatureSpec()

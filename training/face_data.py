@@ -1,7 +1,5 @@
-"""FER2013 from ../shared/data as model tensors, cached once, with a validation split kept out of train.
-
-    python -m training.face_data      # writes cache/fer2013.npz (about half a minute)
-"""
+"""FER2013 from ../shared/data as model tensors, cached once (cache/fer2013.npz, about half a
+minute, built by the first script that needs it), with a validation split kept out of train."""
 
 from __future__ import annotations
 
@@ -55,5 +53,10 @@ def build_cache(path: Path = CACHE) -> None:
     print(f"train {int((~val).sum())}, validation {int(val.sum())}, test {len(y_test)} -> {path}")
 
 
-if __name__ == "__main__":
-    build_cache()
+
+def load_cache(path: Path | str = CACHE) -> np.lib.npyio.NpzFile:
+    """The cached tensors, built first if they are not there yet."""
+    path = Path(path)
+    if not path.exists():
+        build_cache(path)
+    return np.load(path)

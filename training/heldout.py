@@ -7,7 +7,7 @@ cache/fusion_voice_oof.npz, keyed by the model file's hash (recomputed when the 
 `face_probs` does the same for the shipped face model on the FER2013 validation split (never
 trained on) or the test set, each image one whole crop. Both are the models' raw outputs;
 `calibrated` applies the temperatures the set ships, as serving does.
-Used by training/evaluate_fusion.py, training/calibrate_confidence.py and training/gender_gap.py.
+Used by training/evaluate_fusion.py, training/calibrate_confidence.py and training/analyses/gender_gap.py.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Rebuild a trainable face_vgg from an int8 face model file, so training can go on from a shipped
 model when the run folder it came from is gone (runs/ is never committed).
 
-    git show e717062:emotion_core/defaults/face_int8.tflite > runs/face/pruned_int8.tflite
-    python -m training.recover_face --model runs/face/pruned_int8.tflite   # -> runs/face/recovered/model.keras
+    python -m training.recover_face --model one_face_vgg_int8.tflite   # -> runs/face/recovered/model.keras
+
+Not a step of the recipe (training/README.md): it is how the first member of the shipped face model
+went on training after its run folder was lost.
 
 The file must hold one face_vgg (the shipped file since a2d8efa averages two). The converter
 folded each batch norm into its convolution; the weights are dequantised and each batch norm is
@@ -20,7 +22,7 @@ import keras
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from .face_data import CACHE, FACE_LABELS
+from .face_data import CACHE, FACE_LABELS, load_cache
 from .face_models import CONVS_PER_BLOCK, WIDTHS, face_vgg
 
 
@@ -78,7 +80,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/face/recovered"))
     parser.add_argument("--cache", default=str(CACHE))
     args = parser.parse_args()
-    data = np.load(args.cache)
+    data = load_cache(args.cache)
     model = recover(args.model, data["x_train"][:4000])
     val = model.predict(data["x_val"], batch_size=512, verbose=0).argmax(axis=1)
     print(f"recovered {args.model.name}: validation accuracy {(val == data['y_val']).mean():.4f} (float, plain)")

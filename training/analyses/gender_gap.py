@@ -1,10 +1,10 @@
 """The male-voice gap of the speech model: where it is, why, and what each remedy tried did.
 
-    python -m training.gender_gap                      # the report (seconds once the caches exist)
-    python -m training.gender_gap --int8 runs/speech/gg_savee   # int8 twins of a cv run's fold
+    python -m training.analyses.gender_gap                      # the report (seconds once the caches exist)
+    python -m training.analyses.gender_gap --int8 runs/speech/gg_savee   # int8 twins of a cv run's fold
                                                                 # ensembles, scored (int8_fold<k>.npz)
-    python -m training.gender_gap --per-seed runs/speech/gg_savee,runs/speech/gg_balanced  # each seed alone
-    python -m training.gender_gap --variants-only               # re-score the variants, keep the rest
+    python -m training.analyses.gender_gap --per-seed runs/speech/gg_savee,runs/speech/gg_balanced  # each seed alone
+    python -m training.analyses.gender_gap --variants-only               # re-score the variants, keep the rest
 
 Shipped model: every RAVDESS (first 2.4 s) clip scored by the one member of the shipped int8 model
 that never heard its actor (training/heldout.py; cached in cache/fusion_voice_oof.npz), per actor,
@@ -12,7 +12,7 @@ per gender, per class and gender. Causes, each with a figure (training/results/g
 who the training clips are, where male pitch lies against the training distribution, what in the
 statistics encodes gender, how far male clips sit from their training neighbours, recording level,
 and the confusions by gender. Variants: every run under runs/speech whose name starts "svm_gg_"
-(training/gender_gap_svm.py) or "gg_" (train_speech --stage cv, int8 via --int8), with their overall
+(training/analyses/gender_gap_svm.py) or "gg_" (train_speech --stage cv, int8 via --int8), with their overall
 and per-gender held-out figures, and SAVEE held-out speakers where their models never heard them.
 Writes training/results/speech_gender_gap.json.
 """
@@ -39,8 +39,8 @@ from sklearn.preprocessing import StandardScaler
 from emotion_core.audio import load_audio
 from emotion_core.labels import LABELS
 
-from .data import ravdess_fold
-from .report import RESULTS, run_stamp
+from ..data import ravdess_fold
+from ..report import RESULTS, run_stamp
 
 N_MFCC_STATS = 4 * 40 - 1  # the statistics open with the MFCC means (c1..), stds, delta stds and spreads
 PITCH = "pitch_log2"  # log2 of the window's mean voiced pitch in Hz (training/voice_frontend.py)
@@ -58,7 +58,7 @@ def pct(x: float) -> float:
 def shipped_section(cache: Path, out: Path) -> tuple[dict, dict]:
     from emotion_core.model_set import load_model_set
 
-    from .heldout import voice_probs
+    from ..heldout import voice_probs
 
     v = voice_probs(load_model_set(), cache)
     pred, truth, actor = v["probs8"].argmax(1), v["truth8"], v["actor"]
@@ -164,7 +164,7 @@ def confusion_figure(cm: dict, recall: dict, path: Path) -> None:
 
 # ----------------------------------------------------------------------------- causes
 def load_cache(path: str, savee: str) -> dict:
-    from .speech_data import SpeechData
+    from ..speech_data import SpeechData
 
     extra = savee if Path(savee).exists() else ""
     data = SpeechData(path, extra)
@@ -498,9 +498,9 @@ def int8_twins(run: Path, cache: str, folds: str = "", calibration: int = 500) -
     speech_metrics.json: the int8 twin of each fold's seed ensemble, scored on its held-out clips."""
     import keras
 
-    from .speech_models import fold_ensemble
-    from .tflite_export import tflite_predict, to_tflite
-    from .speech_data import SpeechData, held_out_inputs, representative, save_predictions
+    from ..speech_data import SpeechData, held_out_inputs, representative, save_predictions
+    from ..speech_models import fold_ensemble
+    from ..tflite_export import tflite_predict, to_tflite
 
     config = json.loads((run / "config.json").read_text())
     data = SpeechData(cache, config.get("extra_cache", ""))
@@ -519,7 +519,7 @@ def per_seed(runs: list[Path], cache: str) -> dict:
     """Each seed's models of a cv run alone (1 model per fold, float): the seed-to-seed spread."""
     import keras
 
-    from .speech_data import SpeechData
+    from ..speech_data import SpeechData
 
     out = {}
     for run in runs:
@@ -578,7 +578,7 @@ def main() -> None:
     variants_figure(variants, ref, RESULTS / "gender_gap_variants.png")
     report = {
         "run": run_stamp(),
-        "command": " ".join(["python -m training.gender_gap", *sys.argv[1:]]),
+        "command": " ".join(["python -m training.analyses.gender_gap", *sys.argv[1:]]),
         "shipped_model_held_out": shipped,
         "causes": causes,
         "variants": variants,

@@ -2,7 +2,7 @@
 the same SVM on the statistics our net sees, and on their MFCC part alone (what the rest is
 worth, measured without a network).
 
-    python -m training.svm_baseline
+    python -m training.analyses.svm_baseline
 
 Writes runs/speech/<name>/cv_fold<k>.npz for svm, svm_prosody, svm_stats_nospectral and svm_stats.
 """
@@ -19,7 +19,7 @@ from sklearn.svm import SVC
 
 from emotion_core.labels import LABELS
 
-from .speech_data import SpeechData, save_predictions
+from ..speech_data import SpeechData, save_predictions
 
 
 def baseline_features(data: SpeechData, with_prosody: bool) -> np.ndarray:

@@ -1,8 +1,8 @@
 """Cheap screen of ways to close the male-voice gap: the RBF SVM of svm_baseline on the statistics
 our net sees (clean versions), on the same speaker-independent folds, one run per variant.
 
-    python -m training.gender_gap_svm            # every variant (~1 min each on a quiet machine)
-    python -m training.gender_gap_svm --only svm_gg_base,svm_gg_savee
+    python -m training.analyses.gender_gap_svm            # every variant (~1 min each on a quiet machine)
+    python -m training.analyses.gender_gap_svm --only svm_gg_base,svm_gg_savee
 
 Variants (svm_gg_base is svm_baseline's "svm_stats": TESS unweighted, no SAVEE):
   tess_half      TESS weighted 0.5 against RAVDESS (as the net trains)
@@ -18,7 +18,7 @@ Variants (svm_gg_base is svm_baseline's "svm_stats": TESS unweighted, no SAVEE):
                  is the male task harder even for a model that hears only male voices?)
   gender_specific_tess the same, the female SVM with TESS too
 Writes runs/speech/<variant>/cv_fold<k>.npz (probabilities of RAVDESS, TESS and SAVEE held-out
-clips); training/gender_gap.py turns them into the report.
+clips); training/analyses/gender_gap.py turns them into the report.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sklearn.svm import SVC
 
 from emotion_core.labels import LABELS
 
-from .speech_data import SpeechData, save_predictions
+from ..speech_data import SpeechData, save_predictions
 
 # Statistics named by training/voice_frontend.stats_names: absolute pitch, centroid and roll-off.
 LOG_F0 = "pitch_log2"

@@ -1,7 +1,7 @@
 """Measure how FER2013's 48x48 frames sit around a BlazeFace box, so serving crops frame faces as
 the model saw them in training.
 
-    python -m training.calibrate_crop   # -> training/results/face_crop_calibration.json
+    python -m training.analyses.calibrate_crop   # -> training/results/face_crop_calibration.json
 
 Every 50th train image is enlarged, padded, and run through the short-range detector; the frame's
 side relative to the box gives the margin, the offset of the frame's centre from the box's
@@ -18,8 +18,8 @@ import numpy as np
 from emotion_core import Analyzer
 from emotion_core.face_crop import FACE_SIZE
 
-from .face_data import fer_images
-from .report import RESULTS
+from ..face_data import fer_images
+from ..report import RESULTS
 
 SCALE = 4  # detectors want faces larger than 48 px
 

@@ -1,7 +1,7 @@
 """How the shipped models hold up on degraded input, and whether the detectors still find speech and faces.
 
-    python -m training.evaluate_robustness      # ~40 min the first time (1 core of a busy machine), then ~20 s (cache/robustness_*.npz)
-    python -m training.evaluate_robustness --snrs 20,10,5 --noises white,babble --face-step 2 --seed 1
+    python -m training.analyses.evaluate_robustness      # ~40 min the first time (1 core of a busy machine), then ~20 s (cache/robustness_*.npz)
+    python -m training.analyses.evaluate_robustness --snrs 20,10,5 --noises white,babble --face-step 2 --seed 1
 
 Speech: every RAVDESS clip (actors 1-20, first 2.4 s), scored by the one member of the shipped
 speech model that never heard its actor, on the clip's single window (as training/heldout.py
@@ -30,7 +30,6 @@ Writes training/results/robustness.json and robustness.png.
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 import time
@@ -40,26 +39,38 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import soxr
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from scipy.signal import butter, sosfilt
 from sklearn.metrics import f1_score, recall_score
 from tqdm import tqdm
 
-from emotion_core.audio import SAMPLE_RATE, AudioTrack, load_audio
+from emotion_core.audio import SAMPLE_RATE, load_audio
 from emotion_core.face import FaceModel
 from emotion_core.face_crop import LIFT, MARGIN
 from emotion_core.features import split_windows
 from emotion_core.model_set import ModelSet, load_model_set
 from emotion_core.speech import SpeechModel
-from emotion_core.vad import CHUNK_SAMPLES, SPEECH_PROBABILITY, VoiceActivity, holds_speech
+from emotion_core.vad import CHUNK_SAMPLES, VoiceActivity, holds_speech
 
-from .config_cli import parse_config
-from .data import ravdess_clips
-from .face_data import FACE_LABELS, fer_images
-from .heldout import cached
-from .report import RESULTS, run_stamp
+from ..config_cli import parse_config
+from ..data import ravdess_clips
+from ..degrade import (
+    CODECS,
+    NOISE_KINDS,
+    PHONE_BAND,
+    PHONE_ORDER,
+    PHONE_RATE,
+    babble,
+    codec_round_trip,
+    mix_at_snr,
+    phone_band,
+    pink_noise,
+    speech_mask,
+    white_noise,
+)
+from ..face_data import FACE_LABELS, fer_images
+from ..heldout import cached
+from ..report import RESULTS, run_stamp
 
 
 @dataclass
@@ -94,83 +105,6 @@ def every(step: int, item: str) -> str:
 
 def floats(text: str) -> list[float]:
     return [float(v) for v in text.split(",") if v]
-
-
-# ---------------------------------------------------------------- degradations: audio
-
-NOISE_KINDS = ("white", "pink", "babble")
-CODECS = {"opus": ("libopus", "ogg"), "mp3": ("libmp3lame", "mp3")}  # name -> (encoder, container)
-PHONE_BAND = (300.0, 3400.0)
-PHONE_RATE = 8_000
-PHONE_ORDER = 6  # Butterworth order of each band edge
-
-
-def speech_mask(chunk_probs: np.ndarray, n_samples: int) -> np.ndarray:
-    """Per sample: does it lie in a 32 ms chunk the voice-activity detector calls speech."""
-    mask = np.repeat(chunk_probs >= SPEECH_PROBABILITY, CHUNK_SAMPLES)[:n_samples]
-    return np.pad(mask, (0, n_samples - mask.size))
-
-
-def mix_at_snr(clean: np.ndarray, noise: np.ndarray, snr_db: float, mask: np.ndarray) -> np.ndarray:
-    """clean + noise scaled so that their power ratio over the `mask` samples (the speech) is
-    `snr_db`; over the whole clip when the mask is empty."""
-    sel = mask if mask.any() else np.ones_like(mask)
-    p_speech = np.mean(np.square(clean[sel], dtype=np.float64))
-    p_noise = np.mean(np.square(noise[sel], dtype=np.float64))
-    gain = np.sqrt(p_speech / (p_noise * 10 ** (snr_db / 10)))
-    return (clean + gain * noise).astype(np.float32)
-
-
-def white_noise(n: int, rng: np.random.Generator) -> np.ndarray:
-    return rng.standard_normal(n)
-
-
-def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Noise whose power falls as 1/f (white noise shaped in the frequency domain), no DC."""
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    f = np.fft.rfftfreq(n)
-    spectrum[1:] /= np.sqrt(f[1:])
-    spectrum[0] = 0
-    return np.fft.irfft(spectrum, n)
-
-
-def babble(n: int, talkers: list[np.ndarray], masks: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
-    """The sum of `talkers`, each at the same speech level and started at a random point (wrapping
-    round), repeated or cut to n samples."""
-    out = np.zeros(n)
-    for audio, mask in zip(talkers, masks):
-        level = np.sqrt(np.mean(np.square(audio[mask] if mask.any() else audio, dtype=np.float64)))
-        out += np.resize(np.roll(audio, rng.integers(audio.size)), n) / max(level, 1e-6)
-    return out
-
-
-def phone_band(audio: np.ndarray) -> np.ndarray:
-    """A narrow-band phone line: down to 8 kHz, a 300-3400 Hz Butterworth band-pass, back to 16 kHz."""
-    narrow = soxr.resample(audio, SAMPLE_RATE, PHONE_RATE)
-    sos = butter(PHONE_ORDER, PHONE_BAND, btype="bandpass", fs=PHONE_RATE, output="sos")
-    return soxr.resample(sosfilt(sos, narrow), PHONE_RATE, SAMPLE_RATE).astype(np.float32)
-
-
-def codec_round_trip(audio: np.ndarray, codec: str, kbps: float) -> np.ndarray:
-    """16 kHz mono audio encoded with FFmpeg's `codec` encoder at `kbps` and decoded again, in
-    memory, the way serving decodes an upload (emotion_core.audio.AudioTrack)."""
-    import av
-
-    encoder, container = CODECS[codec]
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format=container) as out:
-        stream = out.add_stream(encoder, rate=SAMPLE_RATE, layout="mono")
-        stream.bit_rate = int(kbps * 1000)
-        frame = av.AudioFrame.from_ndarray(np.asarray(audio, np.float32)[None, :], format="flt", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
-        out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    buffer.seek(0)
-    with av.open(buffer) as source:
-        track = AudioTrack()
-        for decoded in source.decode(audio=0):
-            track.add(decoded)
-        return track.audio()
 
 
 # ---------------------------------------------------------------- degradations: images
@@ -498,7 +432,7 @@ def main() -> None:
     model_set = load_model_set()
     report = {
         "run": run_stamp(),
-        "command": " ".join(["python -m training.evaluate_robustness", *sys.argv[1:]]),
+        "command": " ".join(["python -m training.analyses.evaluate_robustness", *sys.argv[1:]]),
         "config": asdict(cfg),
         "seeds": {
             "audio_noise": "numpy default_rng([seed, clip index, kind]) (kind: 0 white, 1 pink, 2 babble): one "
@@ -581,7 +515,7 @@ def figure(report: dict, out: Path) -> None:
     heatmap(fig, axes[1, 1], face, "face: per-class recall (%)")
     bars(axes[1, 2], speech, {"accuracy_male_actors": "tab:blue", "accuracy_female_actors": "tab:pink"},
          "speech accuracy by actor gender")
-    fig.suptitle(f"Robustness of the shipped models (python -m training.evaluate_robustness, {report['run']})", fontsize=10)
+    fig.suptitle(f"Robustness of the shipped models (python -m training.analyses.evaluate_robustness, {report['run']})", fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
 
