@@ -1,5 +1,5 @@
-"""Latency of the speech pipeline on a 3 s WAV: decode, voice activity, features (the front-end
-graph), inference, and file -> distribution.
+"""Latency of the speech pipeline on a 3 s WAV: decode, voice activity (chunks scored until every
+window is decided), features (the front-end graph), inference, and file -> distribution.
 
     python bench/bench_speech.py [--runs 50] [--float-model path/to/speech_float.tflite]
 
@@ -56,7 +56,7 @@ def bench(wav: Path, runs: int, warmup: int, float_model: Path | None) -> dict:
     int8_path = analyzer.model_set.path(analyzer.model_set.speech.file)
     stages = {
         "decode": lambda: load_audio(wav),
-        "voice_activity": lambda: analyzer.vad.chunk_probs(audio),
+        "voice_activity": lambda: analyzer.vad.speech_windows(audio, [(w.start, w.end) for w in windows]),
         "features": features,
         "inference_int8": inference(speech.run),
         "total": lambda: analyzer.analyze_audio(wav),

@@ -64,7 +64,7 @@ def speed_section(bench: Path = BENCH) -> str | None:
         "### Speed (from `bench/results/`, on this project's 2-core machine; medians)",
         "",
         f"- **A 3 s recording** (`bench/bench_speech.py`, `speech_latency.json`): {s['total']['median_ms']:.1f} ms from file to "
-        f"distribution: decoding {s['decode']['median_ms']:.1f} ms, voice activity (Silero, 32 ms chunks) "
+        f"distribution: decoding {s['decode']['median_ms']:.1f} ms, voice activity (Silero, 32 ms chunks, scored until every window is decided) "
         f"{s['voice_activity']['median_ms']:.1f} ms, the front end (features) {s['features']['median_ms']:.1f} ms, "
         f"the int8 model {s['inference_int8']['median_ms']:.2f} ms.",
     ]

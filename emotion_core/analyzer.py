@@ -95,7 +95,7 @@ class Models:
         MediaPipe's graph start and the feature code's set-up."""
         signal = warmup_signal(self.speech.spec.window_seconds)
         self.speech.window_probs(signal)
-        self.vad.chunk_probs(signal)
+        self.vad.speech_windows(signal, [(0.0, signal.shape[0] / SAMPLE_RATE)])
         self.face.probs(np.full((FACE_SIZE, FACE_SIZE), 128, np.uint8))
         blank = np.full((240, 320, 3), 128, np.uint8)
         for short_range in (False, True):
@@ -199,7 +199,7 @@ class Analyzer:
 
     def _speech(self, audio: np.ndarray, baseline: Baseline | None = None) -> AudioResult:
         with self.models() as m:
-            return m.speech.analyze(audio, m.vad.chunk_probs(audio), baseline)
+            return m.speech.analyze(audio, m.vad, baseline)
 
     def analyze_image(
         self, source: str | os.PathLike | np.ndarray, webcam: bool = False, whole: bool = False,

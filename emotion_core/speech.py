@@ -10,7 +10,7 @@ from .features import FeatureSpec, split_windows, stitch_frames
 from .model_set import ModelSet, ModelSetError
 from .results import AudioResult, WindowResult, distribution, mean_distribution
 from .runtime import TFLiteModel
-from .vad import holds_speech
+from .vad import VoiceActivity
 
 
 class SpeechModel:
@@ -56,21 +56,20 @@ class SpeechModel:
         and "members" (per fold model)."""
         return self._model(**inputs)
 
-    def analyze(self, audio: np.ndarray, speech_chunks: np.ndarray, baseline: Baseline | None = None) -> AudioResult:
+    def analyze(self, audio: np.ndarray, vad: VoiceActivity, baseline: Baseline | None = None) -> AudioResult:
         """Every window with speech gets a distribution, and their mean is the recording's.
 
-        `speech_chunks` is the voice-activity detector's chunk probabilities over `audio`; a window
-        without speech is not run through the model: its reading would be noise, not emotion. With
+        `vad` says which windows hold speech; a window without speech is not run through the model:
+        its reading would be noise, not emotion. With
         a personal `baseline`, each window's reading is made relative to that person's neutral
         voice (baseline.py). The result keeps the MFCCs the front end computed, for the plot.
         """
         windows, coeffs = [], []
         shift = baseline.voice if baseline else None
         cuts = split_windows(audio, self.spec)
-        for w in cuts:
+        for w, speech in zip(cuts, vad.speech_windows(audio, [(w.start, w.end) for w in cuts])):
             features = self.features(w.samples)
             coeffs.append(features["mfcc"])
-            speech = holds_speech(speech_chunks, w.start, w.end)
             probs = relative(distribution(self.labels, self._probs(features)), shift) if speech else None
             windows.append(WindowResult(w.start, w.end, probs, speech))
         overall = mean_distribution([w.probs for w in windows if w.probs is not None])

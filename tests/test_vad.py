@@ -72,3 +72,27 @@ def test_silence_between_sentences_is_left_out_of_the_distribution(analyzer, cli
     voiced = [w.probs for w in result.windows if w.speech]
     mean = {k: np.mean([p[k] for p in voiced]) for k in voiced[0]}
     assert result.probs == pytest.approx(mean)
+
+
+def test_deciding_windows_as_the_chunks_come_is_the_full_pass_s_answer_with_fewer_chunks(vad, clip):
+    """A 3 s clip of speech stops being scored soon after the speech starts; over a long recording
+    with silence in it, every window is decided as holds_speech decides it from every chunk."""
+    from emotion_core.features import FeatureSpec, window_bounds
+    from emotion_core.vad import CHUNK_SAMPLES, windows_with_speech
+
+    quiet = np.zeros(6 * SAMPLE_RATE, np.float32)
+    for audio in (clip[: 3 * SAMPLE_RATE], np.concatenate([clip, quiet, clip, quiet]), quiet):
+        probs = vad.chunk_probs(audio)
+        bounds = [(s / SAMPLE_RATE, e / SAMPLE_RATE) for s, e in window_bounds(audio.size, FeatureSpec())]
+        full = [holds_speech(probs, s, e) for s, e in bounds]
+        asked: list[int] = []
+        decided, scored = windows_with_speech(lambda i: asked.append(i) or float(probs[i]), probs.size, bounds)
+        assert decided == full and vad.speech_windows(audio, bounds) == full
+        assert asked == list(range(scored))  # in order from the start, as Silero's state needs
+        if audio is quiet:
+            assert not any(full)
+    short = clip[: 3 * SAMPLE_RATE]
+    probs = vad.chunk_probs(short)
+    first_speech = int(np.argmax(probs >= 0.3))
+    _, scored = windows_with_speech(lambda i: float(probs[i]), short.size // CHUNK_SAMPLES, [(0.0, 3.0)])
+    assert scored <= first_speech + 4 < short.size // CHUNK_SAMPLES
