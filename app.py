@@ -30,6 +30,7 @@ from emotion_core.limits import duration_text
 from emotion_core.live import LiveSession
 from emotion_core.model_set import ModelSet
 from space.overlay import annotate
+from space.pacing import Pacer
 from space.processes import WorkerPool
 from space.views import (
     AudioView, ImageView, VideoView, audio_view, baseline_of, image_view, save_timeline, video_view,
@@ -95,7 +96,7 @@ ANALYSIS_QUEUE = "analysis"
 
 # Caps on what one visitor may send (a public Space shares its two cores) are all in
 # emotion_core/limits.py, read from EMOTION_MAX_* variables; read there at call time, never copied.
-LIVE_FRAME_SECONDS = 0.1  # how often the Live tab's webcam sends a frame
+LIVE_FRAME_SECONDS = 0.05  # how often the Live tab's webcam sends a frame
 LIVE_SOUND_SECONDS = 0.5  # how often the Live tab's microphone sends a chunk
 
 VIDEO_TYPES = ["video", ".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v"]
@@ -209,16 +210,74 @@ def analyze_video(path: str | None, baseline: dict | None = None, progress: gr.P
 
 
 LIVE_PLOT_SECONDS = 60.0  # the Live tab's rolling plot shows the fused reading over this many seconds
+LIVE_PLOT_STEP = 0.5  # one point per emotion this often
+LIVE_PLOT_EVERY = 2.0  # the plot is redrawn at most this often (space/pacing.py)
+LIVE_READINGS_EVERY = 0.3  # the labels and status under the Live picture, at most this often
+READINGS_PACE, PLOT_PACE = Pacer(LIVE_READINGS_EVERY), Pacer(LIVE_PLOT_EVERY)
 
 
 def live_timeline_plot(session: LiveSession) -> pd.DataFrame:
-    """The fused reading's probabilities over the last LIVE_PLOT_SECONDS, long-form for gr.LinePlot
-    (drawn in the browser: the server sends numbers, not a picture)."""
+    """The fused reading's probabilities over the last LIVE_PLOT_SECONDS, one point per emotion every
+    LIVE_PLOT_STEP seconds (the step's last reading), long-form for gr.LinePlot: drawn in the
+    browser, whose cost grows with the points."""
     fused = [r for r in session.timeline() if r["channel"] == "fused"]
     last = fused[-1]["end"] if fused else 0.0
-    points = [(r["end"], label, r[label]) for r in fused if r["end"] >= last - LIVE_PLOT_SECONDS
-              for label in LABELS if r[label] is not None]
+    steps = {int(r["end"] // LIVE_PLOT_STEP): r for r in fused if r["end"] >= last - LIVE_PLOT_SECONDS}
+    points = [(r["end"], label, r[label]) for r in steps.values() for label in LABELS if r[label] is not None]
     return pd.DataFrame(points, columns=["seconds", "emotion", "probability"])
+
+
+def live_plot_tick(session: LiveSession):
+    """The rolling plot on the timer, only when the session has new readings."""
+    fused = [r for r in session.timeline() if r["channel"] == "fused"]
+    if not PLOT_PACE.changed(session, (len(fused), fused[-1]["end"] if fused else None)):
+        return gr.skip()
+    return live_timeline_plot(session)
+
+
+# "Go live" and "Stop" press the webcam's and the microphone's own buttons in the page, so one
+# click starts (or stops) both streams; the camera's Record appears once access is granted.
+GO_LIVE_JS = """
+async () => {
+  const until = async (find, ms) => {
+    for (const end = performance.now() + ms; performance.now() < end; await new Promise(r => setTimeout(r, 50))) {
+      const found = find(); if (found) return found;
+    }
+    return null;
+  };
+  const cam = document.getElementById('live_cam'), mic = document.getElementById('live_mic');
+  const button = (root, test) => [...root.querySelectorAll('button')].find(b => b.offsetParent && test(b));
+  // The microphone first: it records at once, while the camera still asks for access.
+  (await until(() => button(mic, b => b.classList.contains('record-button')), 5000))?.click();
+  button(cam, b => b.textContent.includes('Access Webcam'))?.click();
+  const record = await until(() => button(cam, b => b.classList.contains('capture-button')), 15000);
+  if (record && !record.textContent.includes('Stop')) record.click();
+}
+"""
+STOP_LIVE_JS = """
+() => {
+  const cam = document.getElementById('live_cam'), mic = document.getElementById('live_mic');
+  const record = cam.querySelector('button.capture-button');
+  if (record && record.textContent.includes('Stop')) record.click();
+  mic.querySelector('button.stop-button')?.click();
+}
+"""
+
+
+TAG_LEGEND = ("Tags on the picture: *face number: emotion probability* of that frame, largest face first; "
+              "a **?** after the emotion means the reading is under the \"uncertain\" threshold. The labels "
+              "below are updated a few times a second, so they can trail the picture by a frame or two.")
+
+
+def start_live(session: LiveSession) -> str:
+    session.start()
+    return session.status()
+
+
+def stop_live(session: LiveSession) -> tuple:
+    """The state Stop leaves: the last readings, fused as they were, and the status saying so."""
+    session.stop()
+    return session.fused()[0], session.status()
 
 
 def download_live_timeline(session: LiveSession) -> gr.File:
@@ -250,6 +309,10 @@ def live_frame(frame: np.ndarray | None, session: LiveSession, baseline: dict | 
         faces = session.add_frame(frame, Baseline.from_dict(baseline))
     except Exception as exc:
         raise _fail("webcam frame", None, exc) from exc
+    if session.stopped:  # a frame sent before Stop: the page keeps the state Stop left
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    if not READINGS_PACE.due(session):  # the boxed picture every frame, the readings at their own pace
+        return annotate(frame, faces), gr.skip(), gr.skip(), gr.skip()
     return (annotate(frame, faces), faces[0].probs if faces else None, *_live_fused(session))
 
 
@@ -261,6 +324,8 @@ def live_sound(chunk: tuple[int, np.ndarray] | None, session: LiveSession, basel
         voice = session.add_sound(*chunk, Baseline.from_dict(baseline))
     except Exception as exc:
         raise _fail("microphone sound", None, exc) from exc
+    if session.stopped:
+        return gr.skip(), gr.skip(), gr.skip()
     return (voice, *_live_fused(session))
 
 
@@ -341,6 +406,9 @@ def build() -> gr.Blocks:
             with gr.Tab("Live"):
                 session = gr.State()
                 with gr.Row():
+                    go_live_button = gr.Button("Go live: camera and microphone", variant="primary", elem_id="go_live")
+                    stop_live_button = gr.Button("Stop", elem_id="stop_live")
+                with gr.Row():
                     with gr.Column():
                         live_cam = gr.Image(sources=["webcam"], streaming=True, label="Webcam", elem_id="live_cam")
                         live_mic = gr.Audio(sources=["microphone"], streaming=True, label="Microphone", elem_id="live_mic")
@@ -348,12 +416,15 @@ def build() -> gr.Blocks:
                         # JPEG: Gradio encodes every streamed frame, and WebP (its default) takes over ten
                         # times as long at 640x480 (encode_frame_* in bench/results/video_speed.json).
                         live_faces = gr.Image(label="Faces", interactive=False, format="jpeg", elem_id="live_faces")
-                        live_status = gr.Markdown("Start the webcam and the microphone.", elem_id="live_status")
+                        gr.Markdown(TAG_LEGEND, elem_id="tag_legend")
+                        live_status = gr.Markdown("Press **Go live** to start the webcam and the microphone.",
+                                                  elem_id="live_status")
                         live_baseline_button = gr.Button("Set my baseline (last 3 s, be neutral)", elem_id="live_baseline")
                         live_fused = gr.Label(num_top_classes=7, label="Voice and face together", elem_id="live_fused_label")
                         with gr.Row():
                             live_voice = gr.Label(num_top_classes=3, label="Voice (last 3 s)", elem_id="live_voice_label")
-                            live_face = gr.Label(num_top_classes=3, label="Face", elem_id="live_face_label")
+                            live_face = gr.Label(num_top_classes=3, label="Face (main face, a few times a second)",
+                                                 elem_id="live_face_label")
                 live_plot = gr.LinePlot(
                     x="seconds", y="probability", color="emotion", y_lim=[0.0, 1.0], height=220,
                     label=f"Voice and face together, the last {LIVE_PLOT_SECONDS:g} s", elem_id="live_plot",
@@ -454,15 +525,19 @@ def build() -> gr.Blocks:
         clear_button.click(clear_baseline, outputs=[baseline, baseline_status], queue=False, api_visibility="private")
         live_cam.stream(
             live_frame, inputs=[live_cam, session, baseline], outputs=[live_faces, live_face, live_fused, live_status],
-            stream_every=LIVE_FRAME_SECONDS, concurrency_limit=None, api_visibility="private",
+            stream_every=LIVE_FRAME_SECONDS, concurrency_limit=None, api_visibility="private", show_progress="hidden",
         )
         live_mic.stream(
             live_sound, inputs=[live_mic, session, baseline], outputs=[live_voice, live_fused, live_status],
-            stream_every=LIVE_SOUND_SECONDS, concurrency_limit=None, api_visibility="private",
+            stream_every=LIVE_SOUND_SECONDS, concurrency_limit=None, api_visibility="private", show_progress="hidden",
         )
-        # The rolling plot follows the sound stream (twice a second), not every frame.
-        live_mic.stream(live_timeline_plot, inputs=session, outputs=live_plot, stream_every=LIVE_SOUND_SECONDS,
-                        concurrency_limit=None, api_visibility="private", show_progress="hidden")
+        go_live_button.click(None, js=GO_LIVE_JS, api_visibility="private").then(
+            start_live, inputs=session, outputs=live_status, api_visibility="private")
+        stop_live_button.click(None, js=STOP_LIVE_JS, api_visibility="private").then(
+            stop_live, inputs=session, outputs=[live_fused, live_status], api_visibility="private")
+        plot_timer = gr.Timer(LIVE_PLOT_EVERY)
+        plot_timer.tick(live_plot_tick, inputs=session, outputs=live_plot, concurrency_limit=None,
+                        api_visibility="private", show_progress="hidden")
         live_download_button.click(download_live_timeline, inputs=session, outputs=live_downloads,
                                    api_visibility="private")
         live_clear_button.click(clear_live_timeline, inputs=session, outputs=[live_plot, live_downloads],

@@ -76,6 +76,12 @@ def speed_section(bench: Path = BENCH) -> str | None:
         lines.append(f"- **A 30 s video** (`bench/bench_video.py`, `video_speed.json`): real-time factor {by['real_time_factor']:.3f} "
                      f"at {video['video']['default_fps']:g} frames a second; the Live tab's frame handler "
                      f"{video['live']['frames_per_second_with_gradio_encoding']:.0f} frames a second in the server.")
+    if page := _load(bench / "live_page.json"):
+        m = page["summary_median"]
+        lines.append(f"- **The Live tab in the browser** (`bench/bench_live_page.py`, `live_page.json`): "
+                     f"{m['frames_shown_per_second']:.1f} processed frames a second shown on the page (the frame "
+                     f"handler {m['handler_median_ms']:.0f} ms beside Chromium), the first voice reading "
+                     f"{m['first_voice_reading_seconds']:.1f} s after one click on Go live.")
     if cold:
         c = cold["summary_median"]
         lines.append(f"- **Cold start** (`bench/cold_start.py`, `cold_start.json`): the first answer {c['first_answer_seconds']:.1f} s "
@@ -125,9 +131,19 @@ def headline(results: Path = RESULTS, bench: Path = BENCH) -> str:
         f"| voice and face fused, built pairs | {_pct(acc['fused'])} (voice {_pct(acc['voice'])}, face {_pct(acc['face'])}) | `training/results/fusion_metrics.json` |",
         f"| a 3 s recording, file to answer | {latency['stages']['total']['median_ms']:.1f} ms | `bench/results/speech_latency.json` |",
         f"| a 30 s video | {by['median_seconds']:.1f} s (real-time factor {by['real_time_factor']:.2f}) | `bench/results/video_speed.json` |",
+        *_live_headline(bench),
         *_batch_headline(bench),
         END,
     ])
+
+
+def _live_headline(bench: Path) -> list[str]:
+    page = _load(bench / "live_page.json")
+    if page is None:
+        return []
+    m = page["summary_median"]
+    return [f"| the Live tab in Chromium | {m['frames_shown_per_second']:.1f} processed frames a second shown; the first "
+            f"voice reading {m['first_voice_reading_seconds']:.1f} s after Go live | `bench/results/live_page.json` |"]
 
 
 def _batch_headline(bench: Path) -> list[str]:

@@ -20,6 +20,7 @@ from .results import NO_READING, NO_SPEECH, FaceResult, verdict
 from .timeline import Row, face_rows, row
 
 STALE_SECONDS = 2.0  # a channel's reading older than this no longer counts in the fused reading
+LATE_SECONDS = 1.0  # input this soon after Stop was sent before it; later input means live again
 BASELINE_SECONDS = 3.0  # "Set my baseline" learns from the readings of the last this many seconds
 MAX_TIMELINE_ROWS = 100_000  # about an hour at 10 frames and 2 chunks a second; older rows are dropped
 
@@ -41,6 +42,7 @@ class LiveSession:
         self._recent_faces: list[tuple[float, dict[str, float]]] = []
         self._timeline: list[Row] = []
         self._origin: float | None = None  # the time of the first input since the timeline was cleared
+        self._stopped_at: float | None = None  # when the visitor pressed Stop; None while live
 
     def _elapsed(self) -> float:
         now = self._clock()
@@ -71,9 +73,38 @@ class LiveSession:
         while recent and now - recent[0][0] > BASELINE_SECONDS:
             recent.pop(0)
 
+    def stop(self) -> None:
+        """The visitor stopped: the readings stay as they were at this moment (nothing goes stale),
+        and input still in flight from before it is left out."""
+        with self._lock:
+            self._stopped_at = self._clock()
+
+    def start(self) -> None:
+        with self._lock:
+            self._stopped_at = None
+
+    @property
+    def stopped(self) -> bool:
+        with self._lock:
+            return self._stopped_at is not None
+
+    def _takes_input_locked(self) -> bool:
+        """Input within LATE_SECONDS of a Stop was in flight before it and is dropped; input after
+        that means the streams were started again (from their own buttons, say): live again."""
+        if self._stopped_at is not None and self._clock() - self._stopped_at > LATE_SECONDS:
+            self._stopped_at = None
+        return self._stopped_at is None
+
+    def _now(self) -> float:
+        return self._clock() if self._stopped_at is None else self._stopped_at
+
     def add_frame(self, rgb: np.ndarray, baseline: Baseline | None = None) -> list[FaceResult]:
         """One webcam frame: its faces (short-range detector), the main one becomes the face
-        reading; relative to the visitor's `baseline` when one is set."""
+        reading; relative to the visitor's `baseline` when one is set. A frame that arrives just
+        after Stop changes nothing and has no faces."""
+        with self._lock:
+            if not self._takes_input_locked():
+                return []
         raw = self._analyzer.faces(rgb, webcam=True)
         faces = [relative_face(f, baseline.face if baseline else None) for f in raw]
         with self._lock:
@@ -90,6 +121,8 @@ class LiveSession:
         speech is in it; relative to the visitor's `baseline` when one is set."""
         window = self._analyzer.speech.spec.window_samples
         with self._lock:
+            if not self._takes_input_locked():
+                return self.voice
             self._heard = True
             self._sound = np.concatenate([self._sound, to_mono_16k(chunk, sample_rate)])[-window:]
             sound = self._sound
@@ -118,7 +151,7 @@ class LiveSession:
         return self._analyzer.fit_baseline(voice, faces)
 
     def _fresh(self, at: float | None) -> bool:
-        return at is not None and self._clock() - at <= STALE_SECONDS
+        return at is not None and self._now() - at <= STALE_SECONDS
 
     def fused(self) -> tuple[dict[str, float] | None, tuple[str, ...]]:
         """Voice and face together, from the channels that spoke in the last STALE_SECONDS."""
@@ -133,6 +166,9 @@ class LiveSession:
     def status(self) -> str:
         """Each channel's state in words, so a silent channel is said, not hidden."""
         with self._lock:
+            if self._stopped_at is not None:
+                return ("Stopped. The readings are the last ones before Stop; the session's timeline is kept until "
+                        "you clear it.")
             voice = ("speaking" if self._fresh(self._voice_at) else "silent: no speech in the last seconds") if self._heard else "waiting for the microphone"
             face = ("face found" if self._fresh(self._face_at) else "no face in view") if self._seen else "waiting for the webcam"
         return f"Voice: {voice}. Face: {face}."

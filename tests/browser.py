@@ -225,6 +225,25 @@ class Browser:
             f"#{elem_id} img",
         )
 
+    def image_updates(self, elem_id: str, seconds: float) -> list[float]:
+        """The page times (s) at which the image in #elem_id changed to a new picture over the next
+        `seconds`, watched in the page itself: what a person sees, not what the server sent."""
+        self.driver.execute_script("""
+            const root = document.getElementById(arguments[0]);
+            window.__updates = []; window.__last = null;
+            const seen = () => {
+                const img = root.querySelector('img');
+                if (img && img.src && img.src !== window.__last && img.complete) {
+                    window.__last = img.src; window.__updates.push(performance.now() / 1000);
+                }
+            };
+            window.__watch = new MutationObserver(seen);
+            window.__watch.observe(root, {subtree: true, attributes: true, childList: true});
+            root.addEventListener('load', seen, true);
+        """, elem_id)
+        time.sleep(seconds)
+        return self.driver.execute_script("window.__watch.disconnect(); return window.__updates;")
+
     def screenshot(self, path: Path) -> Path:
         """A PNG of the whole page, not only the window (Chromium's DevTools capture)."""
         path.parent.mkdir(parents=True, exist_ok=True)

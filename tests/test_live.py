@@ -115,3 +115,27 @@ def test_the_session_timeline_holds_every_reading_until_cleared(analyzer, frame,
     clock.now = 30.0
     session.add_frame(frame)
     assert session.timeline()[0]["start"] == 0.0  # a new origin after clearing
+
+
+def test_stop_keeps_the_last_readings_and_drops_late_input_until_the_streams_start_again(analyzer, frame, clip):
+    from emotion_core.live import LATE_SECONDS
+
+    clock = Clock()
+    session = LiveSession(analyzer, clock=clock)
+    session.add_frame(frame)
+    for chunk in _chunks(clip):
+        session.add_sound(*chunk)
+    before, rows = session.fused(), len(session.timeline())
+    session.stop()
+    assert session.stopped and session.status().startswith("Stopped.")
+    clock.now += LATE_SECONDS / 2  # a frame and a chunk sent before Stop, arriving after it
+    assert session.add_frame(np.zeros_like(frame)) == []
+    session.add_sound(48_000, np.zeros(24_000, np.int16))
+    clock.now += 10 * STALE_SECONDS  # long after: nothing has gone stale, nothing changed
+    assert session.fused() == before and session.status().startswith("Stopped.")
+    assert len(session.timeline()) == rows
+    assert session.add_frame(frame)  # input well after Stop: the streams were started again
+    assert not session.stopped and session.status() == "Voice: silent: no speech in the last seconds. Face: face found."
+    session.stop()
+    session.start()
+    assert not session.stopped
