@@ -24,6 +24,7 @@ from .features import window_bounds
 from .fusion import DEFAULT_WEIGHTS, FusionWeights, fuse
 from .image import as_rgb, is_image_file, load_image
 from .model_set import ModelSet, load_model_set
+from .native_log import collapsed_stderr
 from .results import (
     AudioResult,
     FaceResult,
@@ -132,8 +133,9 @@ class Analyzer:
     def load(self) -> Analyzer:
         """Load every worker's models now and run each once, so a broken set fails here (start-up),
         not on a first request, and no first request pays for compilation or first-call set-up."""
-        for models in self.workers:
-            models.load()
+        with collapsed_stderr():  # the native libraries' first-load chatter, once per message
+            for models in self.workers:
+                models.load()
         return self
 
     @contextmanager

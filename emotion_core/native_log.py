@@ -12,6 +12,7 @@ Space's log.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -19,9 +20,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-# Descriptor 2 is one per process: two loads at once (one per worker) must not capture each other.
-_LOCK = threading.Lock()
-_SHOWN: set[str] = set()  # lines already written back in this process
+# Descriptor 2 is one per process: two loads at once (one per worker) must not capture each other;
+# a capture inside a capture (a face model loading while the analyzer loads) is the outer one's.
+_LOCK = threading.RLock()
+_DEPTH = 0
+_SHOWN: set[str] = set()  # lines already written back in this process, as their keys
+# What differs between two otherwise equal lines: an object's address, glog's time and thread.
+_VARYING = [(re.compile(r"ptr=0x[0-9a-f]+"), "ptr=..."),
+            (re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ "), r"\1 ")]
 _DROP = False  # True in a worker process: the serving process has written the same lines
 
 
@@ -32,16 +38,39 @@ def drop_all() -> None:
     _DROP = True
 
 
+def key(line: str) -> str:
+    """The line without what varies from one instance of the same message to the next."""
+    for pattern, replacement in _VARYING:
+        line = pattern.sub(replacement, line)
+    return line
+
+
 def collapse(lines: list[str]) -> list[str]:
-    """Each distinct line once, in order of first appearance, with "(xN)" when it came N > 1 times."""
-    counts = Counter(lines)
-    return [line if counts[line] == 1 else f"{line} (x{counts[line]})" for line in dict.fromkeys(lines)]
+    """Each distinct message once (lines equal but for addresses and glog stamps are one), in order
+    of first appearance, with "(xN)" when it came N > 1 times."""
+    counts = Counter(map(key, lines))
+    return [k if counts[k] == 1 else f"{k} (x{counts[k]})" for k in dict.fromkeys(map(key, lines))]
 
 
 @contextmanager
 def collapsed_stderr() -> Iterator[None]:
     """Capture what native code writes to stderr inside the block; write it back collapsed."""
-    with _LOCK, tempfile.TemporaryFile() as sink:
+    global _DEPTH
+    with _LOCK:
+        if _DEPTH:
+            yield
+            return
+        _DEPTH += 1
+        try:
+            with _captured():
+                yield
+        finally:
+            _DEPTH -= 1
+
+
+@contextmanager
+def _captured() -> Iterator[None]:
+    with tempfile.TemporaryFile() as sink:
         sys.stderr.flush()
         saved = os.dup(2)
         os.dup2(sink.fileno(), 2)
@@ -53,8 +82,8 @@ def collapsed_stderr() -> Iterator[None]:
             os.close(saved)
             sink.seek(0)
             written = sink.read().decode("utf-8", "replace").splitlines()
-            lines = [] if _DROP else [line for line in written if line not in _SHOWN]
-            _SHOWN.update(lines)
+            lines = [] if _DROP else [line for line in written if key(line) not in _SHOWN]
+            _SHOWN.update(map(key, lines))
             if lines:
                 os.write(2, ("\n".join(collapse(lines)) + "\n").encode())
 

@@ -109,7 +109,7 @@ def test_a_declared_size_over_the_limit_is_refused_before_decoding(tmp_path):
     started = time.perf_counter()
     with pytest.raises(ImageError, match=r"^the image is too large \(12000x12000\); the limit is 50 MP$"):
         load_image(path)
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 0.5  # decoding 144 MP would take seconds and gigabytes
 
 
 def test_image_messages_name_no_path(tmp_path):

@@ -340,29 +340,22 @@ def test_publish_refuses_a_set_that_fails_its_checksums(hub, source_set, tmp_pat
 # The app itself.
 
 
-@pytest.mark.slow
-def test_app_with_an_unreachable_hub_answers_within_10_s_on_embedded_models(tmp_path, clip_path):
+HUB_MARGIN_SECONDS = 3.0  # what an unreachable Hub may add to the app's first answer
+
+
+def _first_answer(env: dict, clip_path: Path, log: Path) -> tuple[float, str, dict]:
+    """Seconds from `python app.py` to its first answer, its page, and that answer's full result."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = {
-        **os.environ,
-        "EMOTION_MODEL_REPO": REPO,
-        "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}",
-        "HF_HOME": str(tmp_path / "hf"),
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    log = tmp_path / "app.log"
+    env = {**env, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
     started = time.monotonic()
     with log.open("w") as out:
-        app = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+        app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         while True:
             assert app.poll() is None, f"app exited early:\n{log.read_text()}"
-            assert time.monotonic() - started < 10, f"app not up within 10 s:\n{log.read_text()}"
+            assert time.monotonic() - started < 120, f"app not up within 120 s:\n{log.read_text()}"
             try:
                 page = httpx.get(f"{url}config", timeout=1)
                 break
@@ -370,13 +363,25 @@ def test_app_with_an_unreachable_hub_answers_within_10_s_on_embedded_models(tmp_
                 time.sleep(0.1)
         client = Client(url, verbose=False)
         *_, report = client.predict(handle_file(str(clip_path)), api_name="/analyze_audio")
-        elapsed = time.monotonic() - started
+        return time.monotonic() - started, page.text, report
     finally:
         app.terminate()
         app.wait(timeout=10)
-    assert elapsed < 10, f"first answer after {elapsed:.1f} s"
+
+
+@pytest.mark.slow
+def test_an_unreachable_hub_costs_the_first_answer_a_few_seconds_at_most(tmp_path, clip_path):
+    """Against the same app with no Hub configured, started just before on the same machine: a
+    ratio to what this machine takes now, so that a loaded machine does not fail the test."""
+    plain = {k: v for k, v in os.environ.items() if k != "EMOTION_MODEL_REPO"}
+    baseline, _, _ = _first_answer(plain, clip_path, tmp_path / "embedded.log")
+    env = {**plain, "EMOTION_MODEL_REPO": REPO, "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}",
+           "HF_HOME": str(tmp_path / "hf")}
+    log = tmp_path / "app.log"
+    elapsed, page, report = _first_answer(env, clip_path, log)
+    assert elapsed < baseline + HUB_MARGIN_SECONDS, f"first answer after {elapsed:.1f} s, {baseline:.1f} s without a Hub"
     assert report["models"] == "embedded"
-    assert "Model set: **embedded**" in page.text
+    assert "Model set: **embedded**" in page
     assert "using the embedded defaults" in log.read_text()
 
 
