@@ -158,9 +158,9 @@ def analyze(path: str | None, baseline: dict | None = None, progress: gr.Progres
         raise gr.Error("No audio yet: record something or choose a file, then press Analyze.", print_exception=False)
     relative_to = _baseline(baseline)
     try:
-        progress(0.0, desc="Reading the voice")
         _check_size(path)
-        view: AudioView = POOL.run(audio_view, path, str(FIGURES), relative_to)
+        view: AudioView = POOL.run(audio_view, path, str(FIGURES), relative_to,
+                                   progress=lambda fraction, stage: progress(fraction, desc=stage))
     except Exception as exc:
         raise _fail("audio", path, exc) from exc
     if view.no_speech:

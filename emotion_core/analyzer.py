@@ -190,18 +190,26 @@ class Analyzer:
         return self.analyze_audio(path, baseline=baseline)
 
     def analyze_audio(self, source: str | os.PathLike | tuple[int, np.ndarray],
-                      baseline: Baseline | None = None) -> AudioResult:
+                      baseline: Baseline | None = None, progress: Progress | None = None) -> AudioResult:
         """A file path, or (sample_rate, samples) as a microphone component delivers it."""
+        report = progress or (lambda fraction, stage: None)
+        report(0.0, "Decoding the recording")
         if isinstance(source, tuple):
             rate, samples = source
             audio = check_duration(to_mono_16k(samples, rate))
         else:
             audio = load_audio(source)
-        return self._speech(audio, baseline)
+        return self._speech(audio, baseline, lambda done: report(round(0.1 + 0.9 * done, 4), "Reading the voice"))
 
-    def _speech(self, audio: np.ndarray, baseline: Baseline | None = None) -> AudioResult:
+    def _speech(self, audio: np.ndarray, baseline: Baseline | None = None,
+                progress: Callable[[float], None] | None = None) -> AudioResult:
+        """The speech channel; `progress` gets the fraction of windows read, window by window."""
+        step = None if progress is None else (lambda i, n: progress(i / n))
         with self.models() as m:
-            return m.speech.analyze(audio, m.vad, baseline)
+            result = m.speech.analyze(audio, m.vad, baseline, step)
+        if progress:
+            progress(1.0)
+        return result
 
     def analyze_image(
         self, source: str | os.PathLike | np.ndarray, webcam: bool = False, whole: bool = False,
@@ -272,7 +280,7 @@ class Analyzer:
         report(0.8, "Reading the voice")
         audio = None
         if tracks.audio is not None and tracks.audio.shape[0] >= MIN_SECONDS * SAMPLE_RATE:
-            audio = self._speech(tracks.audio, baseline)
+            audio = self._speech(tracks.audio, baseline, lambda done: report(round(0.8 + 0.15 * done, 4), "Reading the voice"))
         voiced = time.perf_counter()
         report(0.95, "Fusing voice and face")
         fused = self._fuse(audio, frames, tracks.duration)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .baseline import Baseline, relative
@@ -56,7 +58,8 @@ class SpeechModel:
         and "members" (per fold model)."""
         return self._model(**inputs)
 
-    def analyze(self, audio: np.ndarray, vad: VoiceActivity, baseline: Baseline | None = None) -> AudioResult:
+    def analyze(self, audio: np.ndarray, vad: VoiceActivity, baseline: Baseline | None = None,
+                progress: Callable[[int, int], None] | None = None) -> AudioResult:
         """Every window with speech gets a distribution, and their mean is the recording's.
 
         `vad` says which windows hold speech; a window without speech is not run through the model:
@@ -67,7 +70,9 @@ class SpeechModel:
         windows, coeffs = [], []
         shift = baseline.voice if baseline else None
         cuts = split_windows(audio, self.spec)
-        for w, speech in zip(cuts, vad.speech_windows(audio, [(w.start, w.end) for w in cuts])):
+        for i, (w, speech) in enumerate(zip(cuts, vad.speech_windows(audio, [(w.start, w.end) for w in cuts]))):
+            if progress:
+                progress(i, len(cuts))
             features = self.features(w.samples)
             coeffs.append(features["mfcc"])
             probs = relative(distribution(self.labels, self._probs(features)), shift) if speech else None

@@ -58,8 +58,9 @@ class VideoView:
     downloads: tuple[str, str]  # the timeline rows (timeline.py) as CSV and JSON files
 
 
-def audio_view(analyzer: Analyzer, path: str, folder: str, baseline: Baseline | None = None) -> AudioView:
-    result = analyzer.analyze_audio(path, baseline=baseline)
+def audio_view(analyzer: Analyzer, path: str, folder: str, baseline: Baseline | None = None,
+               progress: Progress | None = None) -> AudioView:
+    result = analyzer.analyze_audio(path, baseline=baseline, progress=progress)
     several = len(result.windows) > 1
     return AudioView(
         probs=result.probs,

@@ -50,3 +50,14 @@ def test_a_10_db_quieter_recording_gets_the_same_reading(analyzer: Analyzer, cli
         loud = analyzer.analyze_audio((SAMPLE_RATE, samples)).probs
         quiet = analyzer.analyze_audio((SAMPLE_RATE, 0.3 * samples)).probs
         assert sum(abs(loud[label] - quiet[label]) for label in LABELS) < 0.1, path.name
+
+
+def test_progress_moves_window_by_window_through_a_recording(analyzer: Analyzer, clip: np.ndarray):
+    """Decoding first, then each window's share: a bar that moves in steps, not 0 % then done."""
+    audio = np.tile(clip, 3)  # several windows
+    seen: list[tuple[float, str]] = []
+    result = analyzer.analyze_audio((SAMPLE_RATE, audio), progress=lambda f, stage: seen.append((f, stage)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert len(set(fractions)) == len(result.windows) + 2  # decoding, each window, done
+    assert {stage for _, stage in seen} == {"Decoding the recording", "Reading the voice"}
