@@ -152,6 +152,29 @@ def _baseline(value: dict | None) -> Baseline | None:
                        print_exception=False) from exc
 
 
+# A reading under its "uncertain" threshold keeps its distribution (the API's value is unchanged) but
+# says so in its heading and is drawn faded, so it never looks like a confident answer.
+FUSED_TITLE, VOICE_TITLE, FACE_TITLE = ("Voice and face together", "Emotion in the voice",
+                                       "Emotion of the main (largest) face")
+CSS = ".uncertain [data-testid='label-output-value'] {opacity: 0.5; font-style: italic;}"
+
+
+def _heading(channel: dict | None, title: str) -> gr.Label:
+    """A heading-only update of one channel's label (`channel`: its part of the full result)."""
+    if channel and channel.get("abstain") == "uncertain":
+        return gr.Label(label=f"{title}: uncertain, the top emotion is only a lean", elem_classes=["uncertain"])
+    return gr.Label(label=title, elem_classes=[])
+
+
+def mark_uncertain(report: dict) -> tuple[gr.Label, gr.Label, gr.Label]:
+    """After an analysis (a private step, so the endpoints' values stay plain distributions): the
+    fused, voice and face headings say when their reading is uncertain, and the label is faded."""
+    faces = report.get("faces")
+    face = report.get("face") or (faces[0] if faces else None)
+    return (_heading(report.get("fused"), FUSED_TITLE), _heading(report.get("audio"), VOICE_TITLE),
+            _heading(face, FACE_TITLE))
+
+
 def analyze(path: str | None, baseline: dict | None = None, progress: gr.Progress = gr.Progress()) -> tuple:
     """Distribution, MFCC figure, timeline (shown only for several windows) and the full result."""
     if path is None:
@@ -481,16 +504,16 @@ def build() -> gr.Blocks:
         verdict_box = gr.Markdown(elem_id="verdict")
         with gr.Column(visible=False, elem_id="fused_box") as fused_box:
             gr.Markdown("### Voice and face together")
-            fused_label = gr.Label(num_top_classes=7, label="Voice and face together", elem_id="fused_label")
+            fused_label = gr.Label(num_top_classes=7, label=FUSED_TITLE, elem_id="fused_label")
         with gr.Row():
             with gr.Column(visible=False, elem_id="voice_box") as voice_box:
                 gr.Markdown("### Voice")
-                voice_label = gr.Label(num_top_classes=8, label="Emotion in the voice", elem_id="voice_label")
+                voice_label = gr.Label(num_top_classes=8, label=VOICE_TITLE, elem_id="voice_label")
                 mfcc_plot = gr.Image(label="MFCC", show_label=False, interactive=False, elem_id="mfcc")
             with gr.Column(visible=False, elem_id="face_box") as face_box:
                 gr.Markdown("### Face")
                 faces_image = gr.Image(label="Faces found", interactive=False, elem_id="faces_image")
-                face_label = gr.Label(num_top_classes=7, label="Emotion of the main (largest) face", elem_id="face_label")
+                face_label = gr.Label(num_top_classes=7, label=FACE_TITLE, elem_id="face_label")
         # The figures carry their own titles; a label would cover them.
         timeline = gr.Image(label="Timeline", show_label=False, visible=False, interactive=False, elem_id="timeline")
         downloads = gr.File(label="Timeline (CSV and JSON): a row per window and channel", file_count="multiple",
@@ -513,7 +536,9 @@ def build() -> gr.Blocks:
             button.click(show, outputs=boxes, queue=False, api_visibility="private").then(
                 fn, inputs=[source, baseline], outputs=outputs, api_name=api_name, concurrency_id=ANALYSIS_QUEUE,
                 concurrency_limit=ANALYSIS_WORKERS,
-            ).success(verdict, inputs=report, outputs=verdict_box, queue=False, api_visibility="private")
+            ).success(verdict, inputs=report, outputs=verdict_box, queue=False, api_visibility="private").then(
+                mark_uncertain, inputs=report, outputs=[fused_label, voice_label, face_label], queue=False,
+                api_visibility="private")
         for button, source in ((file_baseline_button, baseline_file), (snapshot_baseline_button, webcam),
                                (clip_baseline_button, webcam_video)):
             private = {} if source is baseline_file else {"api_visibility": "private"}
@@ -561,7 +586,7 @@ def start() -> gr.Blocks:
 
 def launch(**options):
     """Start the app with the upload limit, which Gradio takes at launch only (not on the Blocks)."""
-    return start().launch(max_file_size=limits.LIMITS.max_upload_bytes, **options)
+    return start().launch(max_file_size=limits.LIMITS.max_upload_bytes, css=CSS, **options)
 
 
 if __name__ == "__main__":

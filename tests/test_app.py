@@ -284,3 +284,17 @@ def test_a_personal_baseline_set_through_the_api_changes_the_reading(client):
 def test_a_malformed_baseline_is_refused_with_a_message(client, clip_path):
     with pytest.raises(AppError, match="personal baseline is not usable"):
         client.predict(handle_file(str(clip_path)), {"voice": {"angry": "loud"}}, api_name="/analyze_audio")
+
+
+def test_an_uncertain_reading_says_so_in_its_heading_and_a_clear_one_does_not():
+    import app
+
+    report = {"kind": "video", "fused": {"abstain": "uncertain"}, "audio": {"abstain": None},
+              "face": {"abstain": "uncertain"}}
+    fused, voice, face = (label.constructor_args for label in app.mark_uncertain(report))
+    assert "uncertain" in fused["label"] and fused["elem_classes"] == ["uncertain"]
+    assert voice == {"label": app.VOICE_TITLE, "elem_classes": []}
+    assert "uncertain" in face["label"]
+    assert all("value" not in args for args in (fused, voice, face))  # the distributions are left as they are
+    photo = {"kind": "image", "faces": [{"abstain": "uncertain"}], "abstain": "uncertain"}
+    assert "uncertain" in app.mark_uncertain(photo)[2].constructor_args["label"]
