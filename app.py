@@ -166,6 +166,18 @@ def _heading(channel: dict | None, title: str) -> gr.Label:
     return gr.Label(label=title, elem_classes=[])
 
 
+FACE_COLUMNS = ["face", "emotion", "probability", "reading", "box (x, y, width, height)"]
+
+
+def faces_table(report: dict) -> gr.Dataframe:
+    """Every face of a photo or snapshot with its own reading, numbered as on the picture; shown
+    when there is more than one (the label above holds the main face's)."""
+    faces = (report.get("faces") or []) if report.get("kind") == "image" else []
+    rows = [[i + 1, f["label"], round(f["probs"][f["label"]], 2), f["abstain"] or "", ", ".join(map(str, f["box"]))]
+            for i, f in enumerate(faces)]
+    return gr.Dataframe(value=rows or None, headers=FACE_COLUMNS, visible=len(rows) > 1)
+
+
 def mark_uncertain(report: dict) -> tuple[gr.Label, gr.Label, gr.Label]:
     """After an analysis (a private step, so the endpoints' values stay plain distributions): the
     fused, voice and face headings say when their reading is uncertain, and the label is faded."""
@@ -514,6 +526,8 @@ def build() -> gr.Blocks:
                 gr.Markdown("### Face")
                 faces_image = gr.Image(label="Faces found", interactive=False, elem_id="faces_image")
                 face_label = gr.Label(num_top_classes=7, label=FACE_TITLE, elem_id="face_label")
+                face_rows = gr.Dataframe(headers=FACE_COLUMNS, label="Every face, numbered as on the picture",
+                                         interactive=False, visible=False, elem_id="faces_table")
         # The figures carry their own titles; a label would cover them.
         timeline = gr.Image(label="Timeline", show_label=False, visible=False, interactive=False, elem_id="timeline")
         downloads = gr.File(label="Timeline (CSV and JSON): a row per window and channel", file_count="multiple",
@@ -538,7 +552,8 @@ def build() -> gr.Blocks:
                 concurrency_limit=ANALYSIS_WORKERS,
             ).success(verdict, inputs=report, outputs=verdict_box, queue=False, api_visibility="private").then(
                 mark_uncertain, inputs=report, outputs=[fused_label, voice_label, face_label], queue=False,
-                api_visibility="private")
+                api_visibility="private").then(faces_table, inputs=report, outputs=face_rows, queue=False,
+                                               api_visibility="private")
         for button, source in ((file_baseline_button, baseline_file), (snapshot_baseline_button, webcam),
                                (clip_baseline_button, webcam_video)):
             private = {} if source is baseline_file else {"api_visibility": "private"}

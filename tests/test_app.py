@@ -298,3 +298,19 @@ def test_an_uncertain_reading_says_so_in_its_heading_and_a_clear_one_does_not():
     assert all("value" not in args for args in (fused, voice, face))  # the distributions are left as they are
     photo = {"kind": "image", "faces": [{"abstain": "uncertain"}], "abstain": "uncertain"}
     assert "uncertain" in app.mark_uncertain(photo)[2].constructor_args["label"]
+
+
+def test_every_face_of_a_photo_gets_its_reading_in_the_table(model_set, face_images):
+    import app
+    from emotion_core import Analyzer
+    from emotion_core.report import result_json
+
+    result = Analyzer(model_set).analyze_image(face_images.files["two_faces"])
+    assert len(result.faces) == 2
+    table = app.faces_table(result_json(result)).constructor_args
+    assert table["visible"] is True and [row[0] for row in table["value"]] == [1, 2]
+    for row, face in zip(table["value"], result.faces):
+        assert row[1] == face.label and row[2] == round(face.probs[face.label], 2)
+    single = Analyzer(model_set).analyze_image(face_images.files["jpeg"])
+    assert app.faces_table(result_json(single)).constructor_args["visible"] is False
+    assert app.faces_table({"kind": "audio"}).constructor_args["visible"] is False
