@@ -25,7 +25,7 @@ from emotion_core.baseline import Baseline
 from emotion_core.describe import paragraphs
 from emotion_core.errors import InputError, log_failure, user_message
 from emotion_core.labels import LABELS
-from emotion_core.face import import_mediapipe
+from emotion_core.face.face import import_mediapipe
 from emotion_core.limits import duration_text
 from emotion_core.live import LiveSession
 from emotion_core.model_set import ModelSet

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from emotion_core import Analyzer  # noqa: E402
-from emotion_core.face_crop import crop, square_box, to_gray  # noqa: E402
+from emotion_core.face.face_crop import crop, square_box, to_gray  # noqa: E402
 
 from bench.common import machine, model_file, parser, save, time_stages  # noqa: E402
 from training.fer_baseline import FerModel, fer_model_file  # noqa: E402

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from emotion_core import Analyzer  # noqa: E402
-from emotion_core.audio import SAMPLE_RATE, load_audio  # noqa: E402
-from emotion_core.features import split_windows  # noqa: E402
+from emotion_core.decode.audio import SAMPLE_RATE, load_audio  # noqa: E402
+from emotion_core.voice.features import split_windows  # noqa: E402
 from emotion_core.runtime import TFLiteModel  # noqa: E402
 
 from bench.common import machine, model_file, parser, save, time_stages  # noqa: E402

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from emotion_core import Analyzer  # noqa: E402
-from emotion_core.audio import SAMPLE_RATE, load_audio  # noqa: E402
-from emotion_core.video import FRAMES_PER_SECOND  # noqa: E402
+from emotion_core.decode.audio import SAMPLE_RATE, load_audio  # noqa: E402
+from emotion_core.decode.video import FRAMES_PER_SECOND  # noqa: E402
 
 from bench.common import machine, parser, save, time_stages  # noqa: E402
 from training.report import run_stamp  # noqa: E402

@@ -56,8 +56,8 @@ def main() -> None:
     cli.add_argument("--runs", type=int, default=20)
     cli.add_argument("--out", type=Path, default=ROOT / "bench/results/frontend_options.json")
     args = cli.parse_args()
-    from emotion_core.audio import load_audio
-    from emotion_core.features import FeatureSpec, split_windows
+    from emotion_core.decode.audio import load_audio
+    from emotion_core.voice.features import FeatureSpec, split_windows
     from emotion_core.model_set import load_model_set
     from emotion_core.runtime import TFLiteModel
 

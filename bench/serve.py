@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from gradio_client import Client, handle_file  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
-from emotion_core.audio import SAMPLE_RATE  # noqa: E402
+from emotion_core.decode.audio import SAMPLE_RATE  # noqa: E402
 from hub_server import free_port  # noqa: E402
 
 RAVDESS = ROOT.parent / "shared/data/ravdess/Actor_01"

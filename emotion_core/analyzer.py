@@ -15,14 +15,14 @@ from functools import cached_property
 
 import numpy as np
 
-from .audio import MIN_SECONDS, SAMPLE_RATE, check_duration, load_audio, to_mono_16k
 from .baseline import Baseline, fit_shift, relative_face
+from .decode.audio import MIN_SECONDS, SAMPLE_RATE, check_duration, load_audio, to_mono_16k
+from .decode.image import as_rgb, is_image_file, load_image
+from .decode.video import FRAMES_PER_SECOND, has_video, read_video, video_duration
 from .errors import InputError
-from .face import FaceDetector, FaceModel, analyze_faces, whole_face
-from .face_crop import FACE_SIZE
-from .features import window_bounds
+from .face.face import FaceDetector, FaceModel, analyze_faces, whole_face
+from .face.face_crop import FACE_SIZE
 from .fusion import DEFAULT_WEIGHTS, FusionWeights, fuse
-from .image import as_rgb, is_image_file, load_image
 from .model_set import ModelSet, load_model_set
 from .native_log import collapsed_stderr
 from .results import (
@@ -37,9 +37,9 @@ from .results import (
     VideoResult,
     main_face_mean,
 )
-from .speech import SpeechModel
-from .vad import VoiceActivity
-from .video import FRAMES_PER_SECOND, has_video, read_video, video_duration
+from .voice.features import window_bounds
+from .voice.speech import SpeechModel
+from .voice.vad import VoiceActivity
 
 # progress(fraction done, what is happening now): how a presenter follows a long analysis
 Progress = Callable[[float, str], None]

@@ -23,11 +23,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import limits
+from .decode.image import is_image_file
+from .decode.video import VIDEO_EXTENSIONS
 from .errors import user_message
-from .image import is_image_file
 from .native_log import quiet_stderr
 from .timeline import COLUMNS, Row, error_row, rows, to_csv
-from .video import VIDEO_EXTENSIONS
 
 FORMATS = (".csv", ".jsonl", ".parquet")
 # In a folder, files with these extensions are taken even when their content is unreadable (so a

@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from .audio import MIN_SECONDS, SAMPLE_RATE, to_mono_16k
 from .baseline import Baseline, relative, relative_face
+from .decode.audio import MIN_SECONDS, SAMPLE_RATE, to_mono_16k
 from .results import NO_READING, NO_SPEECH, FaceResult, verdict
 from .timeline import Row, face_rows, row
 

@@ -27,7 +27,7 @@ import soundfile as sf
 import soxr
 from PIL import Image
 
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 from videos import mux
 
 AUDIO = ("wav", "flac", "mp3", "ogg", "webm", "m4a")

@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 import soxr
 
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 from emotion_core.model_set import ModelSet, SpeechEntry, load_model_set
 from emotion_core.runtime import TFLiteModel
 

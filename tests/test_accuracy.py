@@ -13,11 +13,11 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from emotion_core.audio import load_audio
-from emotion_core.features import split_windows
+from emotion_core.decode.audio import load_audio
+from emotion_core.voice.features import split_windows
 from emotion_core.labels import LABELS
 from emotion_core.model_set import ModelSet, SpeechEntry
-from emotion_core.speech import SpeechModel
+from emotion_core.voice.speech import SpeechModel
 from training.data import Clip, ravdess_clips
 
 # The shipped members scored 0.467 on this sample (120 clips, 8 classes, chance 0.125); a few

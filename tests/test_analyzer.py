@@ -9,8 +9,8 @@ import pytest
 import soundfile as sf
 
 from emotion_core import Analyzer, AudioError
-from emotion_core.audio import SAMPLE_RATE
-from emotion_core.features import split_windows
+from emotion_core.decode.audio import SAMPLE_RATE
+from emotion_core.voice.features import split_windows
 from emotion_core.labels import LABELS
 from emotion_core.model_set import ModelSet
 

@@ -15,7 +15,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 from emotion_core.labels import LABELS
 from emotion_core.timeline import COLUMNS
 

@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from emotion_core.audio import SAMPLE_RATE, AudioError, load_audio, to_mono_16k
+from emotion_core.decode.audio import SAMPLE_RATE, AudioError, load_audio, to_mono_16k
 
 MAX_LAG = int(0.05 * SAMPLE_RATE)  # codec priming (AAC: 1024 samples at 44.1 kHz) stays well under this
 TONE_HZ = 440.0

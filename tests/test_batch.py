@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 
 from emotion_core import batch
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 from emotion_core.labels import LABELS
 from emotion_core.timeline import COLUMNS
 

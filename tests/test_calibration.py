@@ -14,7 +14,7 @@ import pytest
 
 from emotion_core.analyzer import Analyzer
 from emotion_core.calibration import apply_temperature, fit_temperature
-from emotion_core.face import FaceModel
+from emotion_core.face.face import FaceModel
 from emotion_core.labels import LABELS
 from emotion_core.model_set import MANIFEST, Manifest, ModelSet, ModelSetError, load_model_set
 from emotion_core.report import result_json
@@ -154,7 +154,7 @@ def test_the_face_model_serves_its_calibrated_distribution_with_the_same_top_lab
 
 
 def test_the_speech_model_serves_its_calibrated_distribution(model_set: ModelSet, clip: np.ndarray):
-    from emotion_core.speech import SpeechModel
+    from emotion_core.voice.speech import SpeechModel
 
     model = SpeechModel(_with(model_set, speech={"temperature": 0.5}))
     window = np.pad(clip, (0, model.spec.window_samples))[: model.spec.window_samples]

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 from emotion_core.errors import INTERNAL_ERROR
 from emotion_core.labels import LABELS
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from emotion_core import Analyzer
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 from emotion_core.errors import InputError
 from emotion_core.live import LiveSession
 from emotion_core.report import result_json

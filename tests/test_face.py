@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from emotion_core import Analyzer
-from emotion_core.image import ImageError, as_rgb, load_image
+from emotion_core.decode.image import ImageError, as_rgb, load_image
 from emotion_core.labels import LABELS
 
 FACE_LABELS = [label for label in LABELS if label != "calm"]

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from emotion_core.face_crop import FACE_SIZE, Views, crop, face_input, square_box, to_gray, view_inputs, warp
+from emotion_core.face.face_crop import FACE_SIZE, Views, crop, face_input, square_box, to_gray, view_inputs, warp
 from emotion_core.model_set import FaceInput
 
 

@@ -1,5 +1,5 @@
 """Faces in group photos and large photos: detection over tiles at several scales, merged by
-non-maximum suppression (emotion_core/face_tiles.py), on photos built from real faces
+non-maximum suppression (emotion_core/face/face_tiles.py), on photos built from real faces
 (tests/group_photos.py)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from skimage.data import astronaut, chelsea, coffee
 
-from emotion_core import face_tiles as ft
+from emotion_core.face import face_tiles as ft
 from group_photos import ASTRONAUT_FACE, GroupPhoto, background, group_photo, matched, one_face_in_a_large_photo, portrait
 
 

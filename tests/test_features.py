@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from emotion_core.audio import SAMPLE_RATE
-from emotion_core.features import FeatureSpec, split_windows, stitch_frames
-from emotion_core.speech import SpeechModel
+from emotion_core.decode.audio import SAMPLE_RATE
+from emotion_core.voice.features import FeatureSpec, split_windows, stitch_frames
+from emotion_core.voice.speech import SpeechModel
 
 SPEC = FeatureSpec()
 

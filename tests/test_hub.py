@@ -25,7 +25,7 @@ from huggingface_hub import HfApi, ModelCard
 
 from emotion_core import Analyzer
 from emotion_core.model_set import MANIFEST, FusionEntry, Manifest, ModelSet, load_model_set, sha256_of
-from emotion_core.speech import SpeechModel
+from emotion_core.voice.speech import SpeechModel
 from hub import publish as publish_cli
 from hub.card import model_card
 from hub.fetch import resolve_model_set

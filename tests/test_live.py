@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from emotion_core import Analyzer
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 from emotion_core.fusion import FUSED_LABELS
 from emotion_core.live import STALE_SECONDS, LiveSession
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emotion_core.audio import SAMPLE_RATE
-from emotion_core.features import FeatureSpec
+from emotion_core.decode.audio import SAMPLE_RATE
+from emotion_core.voice.features import FeatureSpec
 from emotion_core.labels import LABELS
 from emotion_core.model_set import (
     MANIFEST,

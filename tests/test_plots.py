@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from emotion_core.audio import SAMPLE_RATE
-from emotion_core.features import FeatureSpec
+from emotion_core.decode.audio import SAMPLE_RATE
+from emotion_core.voice.features import FeatureSpec
 from emotion_core.labels import LABELS
 from emotion_core.results import AudioResult, WindowResult
 from space.plots import mfcc_figure, timeline_figure

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emotion_core.audio import AudioError
+from emotion_core.decode.audio import AudioError
 from space.processes import WorkerCrashed, WorkerPool
 from space.views import audio_view, image_view, video_view
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.signal import welch
 
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 from training.degrade import (
     babble, codec_round_trip, mix_at_snr, phone_band, pink_noise, speech_mask, white_noise,
 )

@@ -13,8 +13,8 @@ import pytest
 from training import no_speech
 
 from emotion_core import Analyzer
-from emotion_core.audio import SAMPLE_RATE
-from emotion_core.vad import VoiceActivity, holds_speech, speech_seconds
+from emotion_core.decode.audio import SAMPLE_RATE
+from emotion_core.voice.vad import VoiceActivity, holds_speech, speech_seconds
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +77,8 @@ def test_silence_between_sentences_is_left_out_of_the_distribution(analyzer, cli
 def test_deciding_windows_as_the_chunks_come_is_the_full_pass_s_answer_with_fewer_chunks(vad, clip):
     """A 3 s clip of speech stops being scored soon after the speech starts; over a long recording
     with silence in it, every window is decided as holds_speech decides it from every chunk."""
-    from emotion_core.features import FeatureSpec, window_bounds
-    from emotion_core.vad import CHUNK_SAMPLES, windows_with_speech
+    from emotion_core.voice.features import FeatureSpec, window_bounds
+    from emotion_core.voice.vad import CHUNK_SAMPLES, windows_with_speech
 
     quiet = np.zeros(6 * SAMPLE_RATE, np.float32)
     for audio in (clip[: 3 * SAMPLE_RATE], np.concatenate([clip, quiet, clip, quiet]), quiet):

@@ -14,7 +14,7 @@ import pytest
 from emotion_core import Analyzer
 from emotion_core.fusion import FUSED_LABELS, fuse, to_fused
 from emotion_core.labels import LABELS
-from emotion_core.video import VideoError, read_video
+from emotion_core.decode.video import VideoError, read_video
 from videos import FACE_BOX, HEIGHT, SECONDS, WIDTH
 
 FACE_LABELS = [label for label in LABELS if label != "calm"]

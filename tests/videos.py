@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import soundfile as sf
 
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 
 WIDTH, HEIGHT = 640, 480
 FPS = 15

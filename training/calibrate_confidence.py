@@ -40,12 +40,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from emotion_core.audio import load_audio
+from emotion_core.decode.audio import load_audio
 from emotion_core.calibration import apply_temperature, fit_temperature
-from emotion_core.features import split_windows
+from emotion_core.voice.features import split_windows
 from emotion_core.model_set import ModelSet, load_model_set
-from emotion_core.speech import SpeechModel
-from emotion_core.vad import VoiceActivity, holds_speech
+from emotion_core.voice.speech import SpeechModel
+from emotion_core.voice.vad import VoiceActivity, holds_speech
 
 from .confidence import N_BINS, TARGET_PRECISION, answered, ece, lowest_threshold, reliability, rule, top
 from .config_cli import parse_config

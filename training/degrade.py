@@ -9,8 +9,8 @@ import numpy as np
 import soxr
 from scipy.signal import butter, sosfilt
 
-from emotion_core.audio import SAMPLE_RATE, AudioTrack
-from emotion_core.vad import CHUNK_SAMPLES, SPEECH_PROBABILITY
+from emotion_core.decode.audio import SAMPLE_RATE, AudioTrack
+from emotion_core.voice.vad import CHUNK_SAMPLES, SPEECH_PROBABILITY
 
 NOISE_KINDS = ("white", "pink", "babble")
 CODECS = {"opus": ("libopus", "ogg"), "mp3": ("libmp3lame", "mp3")}  # name -> (encoder, container)
@@ -67,7 +67,7 @@ def phone_band(audio: np.ndarray) -> np.ndarray:
 
 def codec_round_trip(audio: np.ndarray, codec: str, kbps: float) -> np.ndarray:
     """16 kHz mono audio encoded with FFmpeg's `codec` encoder at `kbps` and decoded again, in
-    memory, the way serving decodes an upload (emotion_core.audio.AudioTrack)."""
+    memory, the way serving decodes an upload (emotion_core.decode.audio.AudioTrack)."""
     import av
 
     encoder, container = CODECS[codec]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from emotion_core.face_crop import Views
+from emotion_core.face.face_crop import Views
 from emotion_core.model_set import load_model_set
 
 from .face_report import SHIPPED, SHIPPED_NAME, write_report

@@ -21,9 +21,9 @@ import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
-from emotion_core.audio import SAMPLE_RATE, load_audio
-from emotion_core.features import FeatureSpec, window_bounds
-from emotion_core.vad import CHUNK_SAMPLES, MIN_SPEECH_SECONDS, SPEECH_PROBABILITY, VoiceActivity, holds_speech
+from emotion_core.decode.audio import SAMPLE_RATE, load_audio
+from emotion_core.voice.features import FeatureSpec, window_bounds
+from emotion_core.voice.vad import CHUNK_SAMPLES, MIN_SPEECH_SECONDS, SPEECH_PROBABILITY, VoiceActivity, holds_speech
 
 from . import no_speech
 from .data import DATA_ROOT, ravdess_clips, tess_clips

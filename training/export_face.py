@@ -14,7 +14,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from emotion_core.face_crop import FACE_SIZE, LIFT, MARGIN
+from emotion_core.face.face_crop import FACE_SIZE, LIFT, MARGIN
 from emotion_core.model_set import FaceEntry, FaceInput
 
 from .face_data import CACHE, FACE_LABELS, load_cache
@@ -105,7 +105,7 @@ def main() -> None:
             tensor="face",
             tensors={"face": (FACE_SIZE, FACE_SIZE, 1)},
             crop=f"detector box made square, widened by {MARGIN} and lifted by {LIFT} of its size, "
-                 "grayscale, resized, standardised per image (emotion_core/face_crop.py)",
+                 "grayscale, resized, standardised per image (emotion_core/face/face_crop.py)",
             **views.to_manifest(),
         ),
         training_data="FER2013 train (de-duplicated, less a 10 % validation split)",

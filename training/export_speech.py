@@ -20,7 +20,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from emotion_core.features import FeatureSpec
+from emotion_core.voice.features import FeatureSpec
 from emotion_core.labels import LABELS
 from emotion_core.model_set import DEFAULT_DIR, SpeechEntry, SpeechInput
 

@@ -25,8 +25,8 @@ import librosa
 import numpy as np
 from tqdm import tqdm
 
-from emotion_core.audio import SAMPLE_RATE, load_audio
-from emotion_core.features import FeatureSpec, split_windows
+from emotion_core.decode.audio import SAMPLE_RATE, load_audio
+from emotion_core.voice.features import FeatureSpec, split_windows
 
 from .augment import augment
 from .data import savee_clips, speech_clips, tess_clips

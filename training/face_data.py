@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from emotion_core.face_crop import face_input
+from emotion_core.face.face_crop import face_input
 from emotion_core.labels import LABELS, canonical
 
 from .data import DATA_ROOT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from emotion_core.face_crop import FACE_SIZE
+from emotion_core.face.face_crop import FACE_SIZE
 
 WIDTHS = (32, 64, 128, 256)  # filters of each block; blocks halve the resolution 48 -> 3
 CONVS_PER_BLOCK = 2

@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 from sklearn.metrics import f1_score, recall_score
 
-from emotion_core.face import face_probs
-from emotion_core.face_crop import Views
+from emotion_core.face.face import face_probs
+from emotion_core.face.face_crop import Views
 from emotion_core.model_set import DEFAULT_DIR
 from emotion_core.runtime import TFLiteModel
 

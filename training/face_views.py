@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emotion_core.face_crop import Views, resize_face, view_inputs
+from emotion_core.face.face_crop import Views, resize_face, view_inputs
 from emotion_core.runtime import TFLiteModel
 
 from .face_data import fer_images, is_validation

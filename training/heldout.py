@@ -19,13 +19,13 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from emotion_core.audio import load_audio
+from emotion_core.decode.audio import load_audio
 from emotion_core.calibration import apply_temperature
-from emotion_core.face import FaceModel
-from emotion_core.features import split_windows
+from emotion_core.face.face import FaceModel
+from emotion_core.voice.features import split_windows
 from emotion_core.fusion import FUSED_LABELS, VOICE_TO_FUSED, to_fused
 from emotion_core.model_set import ModelSet
-from emotion_core.speech import SpeechModel
+from emotion_core.voice.speech import SpeechModel
 
 from .data import ravdess_clips
 from .face_data import FACE_LABELS, fer_images, is_validation

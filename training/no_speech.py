@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from emotion_core.audio import SAMPLE_RATE
+from emotion_core.decode.audio import SAMPLE_RATE
 
 SECONDS = 4.0
 LEVELS = {"loud": 0.3, "normal": 0.05, "quiet": 0.005}  # peak amplitude, full scale = 1

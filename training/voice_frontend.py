@@ -20,8 +20,8 @@ import numpy as np
 import scipy.fft
 import tensorflow as tf
 
-from emotion_core.audio import SAMPLE_RATE
-from emotion_core.features import FeatureSpec
+from emotion_core.decode.audio import SAMPLE_RATE
+from emotion_core.voice.features import FeatureSpec
 
 ACTIVE_DB = -40.0  # a frame is active when its loudest mel band is within this of the window's peak
 PITCH_FRAME = 768  # samples per pitch frame: three periods of the lowest pitch

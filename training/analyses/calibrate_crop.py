@@ -5,7 +5,7 @@ the model saw them in training.
 
 Every 50th train image is enlarged, padded, and run through the short-range detector; the frame's
 side relative to the box gives the margin, the offset of the frame's centre from the box's
-centre the lift. emotion_core/face_crop.py's MARGIN and LIFT are the medians.
+centre the lift. emotion_core/face/face_crop.py's MARGIN and LIFT are the medians.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from emotion_core import Analyzer
-from emotion_core.face_crop import FACE_SIZE
+from emotion_core.face.face_crop import FACE_SIZE
 
 from ..face_data import fer_images
 from ..report import RESULTS

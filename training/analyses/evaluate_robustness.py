@@ -11,7 +11,7 @@ in the clean clip, for the speech and the noise alike); a phone band (8 kHz roun
 Hz band-pass); lossy codecs (PyAV/FFmpeg encode and decode in memory). Babble for a clip of
 actors 1-10 is built from clips of actors 11-20 and the other way round, so no voice in the
 babble is the clip's own. Each condition also records what serving does first: whether the
-voice-activity detector (emotion_core.vad) still finds speech in the window; a window it rejects
+voice-activity detector (emotion_core.voice.vad) still finds speech in the window; a window it rejects
 gets no answer when served, so it is counted apart ("no_speech_rate"), and the accuracy is given
 both over all clips (the model alone) and over the answered ones.
 
@@ -44,13 +44,13 @@ from matplotlib.figure import Figure
 from sklearn.metrics import f1_score, recall_score
 from tqdm import tqdm
 
-from emotion_core.audio import SAMPLE_RATE, load_audio
-from emotion_core.face import FaceModel
-from emotion_core.face_crop import LIFT, MARGIN
-from emotion_core.features import split_windows
+from emotion_core.decode.audio import SAMPLE_RATE, load_audio
+from emotion_core.face.face import FaceModel
+from emotion_core.face.face_crop import LIFT, MARGIN
+from emotion_core.voice.features import split_windows
 from emotion_core.model_set import ModelSet, load_model_set
-from emotion_core.speech import SpeechModel
-from emotion_core.vad import CHUNK_SAMPLES, VoiceActivity, holds_speech
+from emotion_core.voice.speech import SpeechModel
+from emotion_core.voice.vad import CHUNK_SAMPLES, VoiceActivity, holds_speech
 
 from ..config_cli import parse_config
 from ..data import ravdess_clips
@@ -245,7 +245,7 @@ def speech_report(cfg: Config, model_set: ModelSet, cache: Path) -> dict:
 
         z = dict(cached(cache / f"robustness_speech_{condition.name}.npz", sha, cache_keys(cfg, condition, paths), compute))
         # Speech is decided again from the cached chunk probabilities, so a change of the
-        # detector's rule (emotion_core.vad) is reflected without scoring everything again.
+        # detector's rule (emotion_core.voice.vad) is reflected without scoring everything again.
         z["speech"] = np.array([
             holds_speech(c[c >= 0], 0.0, min(a.size, model.spec.window_samples) / SAMPLE_RATE)
             for c, a in zip(z["chunks"], audio)
@@ -335,7 +335,7 @@ def resized(image: np.ndarray, scale: float) -> np.ndarray:
 def detection_report(cfg: Config, model_set: ModelSet, cache: Path) -> dict:
     import skimage.data
 
-    from emotion_core.face import FaceDetector
+    from emotion_core.face.face import FaceDetector
 
     sizes = [int(s) for s in floats(cfg.detect_sizes)]
     fer = fer_images("test")

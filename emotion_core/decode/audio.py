@@ -15,9 +15,9 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from . import limits
-from .errors import InputError
-from .limits import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, too_long
+from .. import limits
+from ..errors import InputError
+from ..limits import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, too_long
 
 SAMPLE_RATE = 16_000
 

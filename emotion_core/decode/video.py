@@ -17,11 +17,11 @@ from pathlib import Path
 import av
 import numpy as np
 
-from . import limits
+from .. import limits
+from ..errors import InputError
+from ..limits import too_long
 from .audio import SAMPLE_RATE, AudioError, AudioTrack
-from .errors import InputError
 from .image import ImageError, check_size
-from .limits import too_long
 
 FRAMES_PER_SECOND = 5.0  # frames analysed per second of video (bench/results/video_speed.json)
 

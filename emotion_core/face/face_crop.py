@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .model_set import FaceInput
+from ..model_set import FaceInput
 
 FACE_SIZE = 48  # the face model's input is FACE_SIZE x FACE_SIZE x 1
 # Medians from training/results/face_crop_calibration.json, as fractions of the box size.

@@ -15,9 +15,9 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from . import limits
-from .errors import InputError
-from .limits import MAX_ASPECT_RATIO, megapixels_text
+from .. import limits
+from ..errors import InputError
+from ..limits import MAX_ASPECT_RATIO, megapixels_text
 
 MIN_SIDE = 16  # below this nothing is recognisable as a face
 READABLE = "jpg, png, webp, bmp, tiff, gif, ..."  # what messages name: Pillow reads many more

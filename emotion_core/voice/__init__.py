@@ -1,0 +1,1 @@
+"""The voice channel: the features front end's windows, voice activity, and the speech model."""
