@@ -249,6 +249,24 @@ def test_a_new_model_leaves_out_what_was_fitted_on_the_old_one(folder_copy: Path
         assert f"run python -m training.{step} again" in caplog.text
 
 
+def test_a_new_face_model_leaves_out_the_parts_fitted_on_the_old_one(folder_copy: Path, model_set: ModelSet,
+                                                                   tmp_path: Path, caplog):
+    """Found by running the face recipe: the parts that patch the face entry (views, calibration,
+    baseline) come after it, and must be left out, not break the build, when the face changed."""
+    parts = _parts(tmp_path)
+    face_file = folder_copy / model_set.face.file
+    face_file.write_bytes(face_file.read_bytes() + b"\0")  # a re-exported face model
+    with caplog.at_level("WARNING"):
+        build(folder_copy, parts)  # the old face part no longer holds: no face entry at all
+    assert "face" not in load_model_set(folder_copy).manifest.models
+    entry = replace(model_set.face, temperature=1.0, uncertain_below=None, baseline=None)
+    record("face", {"face": entry.to_dict()}, ("face",), folder_copy, parts=parts)
+    reloaded = load_model_set(folder_copy)
+    assert reloaded.face == entry and reloaded.manifest.fusion is None
+    assert reloaded.speech.baseline is None  # the baseline part holds both channels' shifts, fitted together
+    assert "run python -m training.calibrate_confidence again" in caplog.text
+
+
 def test_nothing_is_written_that_reading_would_refuse(folder_copy: Path, tmp_path: Path):
     before = (folder_copy / MANIFEST).read_bytes()
     with pytest.raises(ModelSetError, match="fusion.face_weight is not a number"):

@@ -15,7 +15,7 @@ import json
 import logging
 from pathlib import Path
 
-from emotion_core.model_set import DEFAULT_DIR, FORMAT, KINDS, Manifest, ModelEntry, sha256_of
+from emotion_core.model_set import DEFAULT_DIR, FORMAT, KINDS, Manifest, ModelEntry, ModelSetError, sha256_of
 
 from .report import RESULTS
 
@@ -94,7 +94,7 @@ def _changed(folder: Path, entries: dict[str, dict], saved: dict) -> list[str]:
     by the entry now, or the same name with other bytes."""
     try:
         now = _entry_files(entries, tuple(saved["depends_on"]))
-    except ValueError:
+    except (ValueError, ModelSetError):  # an entry it depends on is missing, or only this part's patch
         return list(saved["fitted_on"])
     fitted = saved["fitted_on"]
     return [f for f in dict.fromkeys([*now, *fitted])
