@@ -269,7 +269,10 @@ def test_a_new_face_model_leaves_out_the_parts_fitted_on_the_old_one(folder_copy
 
 def test_nothing_is_written_that_reading_would_refuse(folder_copy: Path, tmp_path: Path):
     before = (folder_copy / MANIFEST).read_bytes()
+    parts = _parts(tmp_path)
+    fusion_part = (parts / "fusion.json").read_bytes()
     with pytest.raises(ModelSetError, match="fusion.face_weight is not a number"):
         record("fusion", {"fusion": {"voice_weight": 1.0, "face_weight": "heavy", "source": "a typo"}},
-               ("speech", "face"), folder_copy, parts=_parts(tmp_path))
+               ("speech", "face"), folder_copy, parts=parts)
+    assert (parts / "fusion.json").read_bytes() == fusion_part  # the part file is kept as it was too
     assert (folder_copy / MANIFEST).read_bytes() == before

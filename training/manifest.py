@@ -54,10 +54,18 @@ def record(part: str, models: dict[str, dict], depends_on: tuple[str, ...], fold
                "extra_files": list(extra_files), "models": models}
     parts.mkdir(parents=True, exist_ok=True)
     path = parts / f"{part}.json"
+    before = path.read_text() if path.exists() else None
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(payload, indent=2) + "\n")
     temporary.replace(path)
-    return build(folder, parts)
+    try:
+        return build(folder, parts)
+    except Exception:  # a part the manifest cannot hold: the parts stay as they were, like the manifest
+        if before is None:
+            path.unlink()
+        else:
+            path.write_text(before)
+        raise
 
 
 def build(folder: Path = DEFAULT_DIR, parts: Path | None = None) -> Manifest:
