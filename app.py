@@ -251,23 +251,30 @@ LIVE_READINGS_EVERY = 0.3  # the labels and status under the Live picture, at mo
 READINGS_PACE, PLOT_PACE = Pacer(LIVE_READINGS_EVERY), Pacer(LIVE_PLOT_EVERY)
 
 
-def live_timeline_plot(session: LiveSession) -> pd.DataFrame:
+def _fused_rows(session: LiveSession) -> list[dict]:
+    return [r for r in session.timeline() if r["channel"] == "fused"]
+
+
+def _plot_frame(fused: list[dict]) -> pd.DataFrame:
     """The fused reading's probabilities over the last LIVE_PLOT_SECONDS, one point per emotion every
     LIVE_PLOT_STEP seconds (the step's last reading), long-form for gr.LinePlot: drawn in the
     browser, whose cost grows with the points."""
-    fused = [r for r in session.timeline() if r["channel"] == "fused"]
     last = fused[-1]["end"] if fused else 0.0
     steps = {int(r["end"] // LIVE_PLOT_STEP): r for r in fused if r["end"] >= last - LIVE_PLOT_SECONDS}
     points = [(r["end"], label, r[label]) for r in steps.values() for label in LABELS if r[label] is not None]
     return pd.DataFrame(points, columns=["seconds", "emotion", "probability"])
 
 
+def live_timeline_plot(session: LiveSession) -> pd.DataFrame:
+    return _plot_frame(_fused_rows(session))
+
+
 def live_plot_tick(session: LiveSession):
-    """The rolling plot on the timer, only when the session has new readings."""
-    fused = [r for r in session.timeline() if r["channel"] == "fused"]
+    """The rolling plot on the timer, only when the session has new readings (its rows read once)."""
+    fused = _fused_rows(session)
     if not PLOT_PACE.changed(session, (len(fused), fused[-1]["end"] if fused else None)):
         return gr.skip()
-    return live_timeline_plot(session)
+    return _plot_frame(fused)
 
 
 # "Go live" and "Stop" press the webcam's and the microphone's own buttons in the page, so one

@@ -59,10 +59,6 @@ def face_rows(faces: list[FaceResult], t: float, path: str | None = None) -> lis
     """The faces of one frame (or photo) at `t`, largest first; one "no face" row for none."""
     if not faces:
         return [row(path, t, t, "face", None, NO_FACE)]
-    return _face_rows(faces, t, path)
-
-
-def _face_rows(faces: list[FaceResult], t: float, path: str | None) -> list[Row]:
     return [row(path, t, t, "face", f.probs, verdict(f.probs, f.uncertain_below, NO_FACE), i, f.box)
             for i, f in enumerate(faces)]
 
