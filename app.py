@@ -24,19 +24,27 @@ from emotion_core import Analyzer, limits
 from emotion_core.baseline import Baseline
 from emotion_core.describe import paragraphs
 from emotion_core.errors import InputError, log_failure, user_message
-from emotion_core.labels import LABELS
 from emotion_core.face.face import import_mediapipe
+from emotion_core.labels import LABELS
 from emotion_core.limits import duration_text
 from emotion_core.live import LiveSession
 from emotion_core.model_set import ModelSet
+from hub.card import model_card_text
+from hub.fetch import resolve_model_set
 from space.overlay import annotate
 from space.pacing import Pacer
 from space.processes import WorkerPool
+from space.recording import with_duration
 from space.views import (
-    AudioView, ImageView, VideoView, audio_view, baseline_of, image_view, save_timeline, video_view,
+    AudioView,
+    ImageView,
+    VideoView,
+    audio_view,
+    baseline_of,
+    image_view,
+    save_timeline,
+    video_view,
 )
-from hub.card import model_card_text
-from hub.fetch import resolve_model_set
 
 # Space logs show every model-set step (hub/ logs at INFO) and this app's warnings, not the
 # per-request INFO chatter of the HTTP libraries.
@@ -99,6 +107,15 @@ ANALYSIS_QUEUE = "analysis"
 LIVE_FRAME_SECONDS = 0.05  # how often the Live tab's webcam sends a frame
 LIVE_SOUND_SECONDS = 0.5  # how often the Live tab's microphone sends a chunk
 
+# Real media the project may ship: NASA's portrait of astronaut Eileen Collins (public domain), as
+# scikit-image bundles it. The data sets' recordings may not be published in a Space, so there is no
+# voice example.
+EXAMPLE_PHOTOS = [Path(__file__).parent / "examples" / "astronaut.jpg"]
+EXAMPLE_CREDIT = "astronaut Eileen Collins (NASA, public domain)"
+
+TOP_SHOWN = 3  # emotions listed under each reading's label
+FACES_HEIGHT = 320  # px, the annotated picture in the result
+
 VIDEO_TYPES = ["video", ".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v"]
 
 
@@ -107,7 +124,8 @@ def _fail(what: str, path: str | None, exc: Exception) -> gr.Error:
     rejection as one WARNING line, a failure of ours with its traceback."""
     log_failure(logger, f"{what} {path or ''}".strip(), exc)
     if isinstance(exc, InputError):
-        return gr.Error(f"Cannot analyse this {what}: {exc}.", print_exception=False)
+        # Kept on screen until closed: it is the only place that says what was wrong with the file.
+        return gr.Error(f"Cannot analyse this {what}: {exc}.", print_exception=False, duration=None)
     return gr.Error(f"{user_message(exc).capitalize()}.", print_exception=False)
 
 
@@ -416,6 +434,19 @@ def _show(voice: bool, face: bool, fused: bool):
     )
 
 
+def _hide_outputs() -> tuple:
+    """After a failed analysis: no empty result boxes under the message that says what went wrong."""
+    return (*_show(False, False, False)(),)
+
+
+def playable_recording(path: str | None):
+    """The webcam clip just recorded, given back to its player with its length known (the
+    browser's own recording has none, and the player read "Infinity:NaN")."""
+    if path is None or os.path.basename(os.path.dirname(path)).startswith("recording-"):
+        return gr.skip()  # nothing recorded, or already this step's copy
+    return with_duration(path, str(FIGURES))
+
+
 def verdict(report: dict | None) -> str:
     """The result in plain words (emotion_core/describe.py, as the CLI says it)."""
     return paragraphs(report)
@@ -511,6 +542,8 @@ def build() -> gr.Blocks:
                             elem_id="upload_image",
                         )
                         image_button = gr.Button("Analyze image", variant="primary", elem_id="upload_image_button")
+                        gr.Examples([[str(path)] for path in EXAMPLE_PHOTOS], inputs=image, elem_id="photo_examples",
+                                    label="Example (click, then Analyze image): " + EXAMPLE_CREDIT)
                     with gr.Column():
                         # A file, not gr.Video: gr.Video converts what the browser cannot play before we see it.
                         video = gr.File(
@@ -521,25 +554,28 @@ def build() -> gr.Blocks:
                         )
                         video_button = gr.Button("Analyze video", variant="primary", elem_id="upload_video_button")
         verdict_box = gr.Markdown(elem_id="verdict")
-        with gr.Column(visible=False, elem_id="fused_box") as fused_box:
-            gr.Markdown("### Voice and face together")
-            fused_label = gr.Label(num_top_classes=7, label=FUSED_TITLE, elem_id="fused_label")
+        # The three readings side by side, each with its top three (the whole distribution is in the
+        # timeline, its downloads and the full result): a video's result fits about two screens.
         with gr.Row():
+            with gr.Column(visible=False, elem_id="fused_box") as fused_box:
+                gr.Markdown("### Voice and face together")
+                fused_label = gr.Label(num_top_classes=TOP_SHOWN, label=FUSED_TITLE, elem_id="fused_label")
             with gr.Column(visible=False, elem_id="voice_box") as voice_box:
                 gr.Markdown("### Voice")
-                voice_label = gr.Label(num_top_classes=8, label=VOICE_TITLE, elem_id="voice_label")
+                voice_label = gr.Label(num_top_classes=TOP_SHOWN, label=VOICE_TITLE, elem_id="voice_label")
                 mfcc_plot = gr.Image(label="MFCC", show_label=False, interactive=False, elem_id="mfcc")
             with gr.Column(visible=False, elem_id="face_box") as face_box:
                 gr.Markdown("### Face")
-                faces_image = gr.Image(label="Faces found", interactive=False, elem_id="faces_image")
-                face_label = gr.Label(num_top_classes=7, label=FACE_TITLE, elem_id="face_label")
+                face_label = gr.Label(num_top_classes=TOP_SHOWN, label=FACE_TITLE, elem_id="face_label")
+                faces_image = gr.Image(label="Faces found", interactive=False, height=FACES_HEIGHT, elem_id="faces_image")
                 face_rows = gr.Dataframe(headers=FACE_COLUMNS, label="Every face, numbered as on the picture",
                                          interactive=False, visible=False, elem_id="faces_table")
         # The figures carry their own titles; a label would cover them.
         timeline = gr.Image(label="Timeline", show_label=False, visible=False, interactive=False, elem_id="timeline")
         downloads = gr.File(label="Timeline (CSV and JSON): a row per window and channel", file_count="multiple",
                             visible=False, interactive=False, elem_id="downloads")
-        report = gr.JSON(label="Full result", elem_id="report")
+        with gr.Accordion("Full result (JSON, as the API and the CLI give it)", open=False):
+            report = gr.JSON(label="Full result", elem_id="report")
 
         boxes = [voice_box, face_box, fused_box, timeline, mfcc_plot, verdict_box, downloads]
         audio_outputs = [voice_label, mfcc_plot, timeline, report]
@@ -554,13 +590,19 @@ def build() -> gr.Blocks:
             (webcam_video_button, analyze_video, webcam_video, video_outputs, "analyze_recording", _show(True, True, True)),
         ]
         for button, fn, source, outputs, api_name, show in events:
-            button.click(show, outputs=boxes, queue=False, api_visibility="private").then(
+            # Progress and a failure's status show on the verdict's place only: on every output, one
+            # bad file left a red "Error" in each box beside the one message that says why.
+            analysis = button.click(show, outputs=boxes, queue=False, api_visibility="private").then(
                 fn, inputs=[source, baseline], outputs=outputs, api_name=api_name, concurrency_id=ANALYSIS_QUEUE,
-                concurrency_limit=ANALYSIS_WORKERS,
-            ).success(verdict, inputs=report, outputs=verdict_box, queue=False, api_visibility="private").then(
+                concurrency_limit=ANALYSIS_WORKERS, show_progress_on=verdict_box,
+            )
+            analysis.success(verdict, inputs=report, outputs=verdict_box, queue=False, api_visibility="private").then(
                 mark_uncertain, inputs=report, outputs=[fused_label, voice_label, face_label], queue=False,
                 api_visibility="private").then(faces_table, inputs=report, outputs=face_rows, queue=False,
                                                api_visibility="private")
+            analysis.failure(_hide_outputs, outputs=boxes, queue=False, api_visibility="private")
+        webcam_video.stop_recording(playable_recording, inputs=webcam_video, outputs=webcam_video, queue=False,
+                                    api_visibility="private", show_progress="hidden")
         for button, source in ((file_baseline_button, baseline_file), (snapshot_baseline_button, webcam),
                                (clip_baseline_button, webcam_video)):
             private = {} if source is baseline_file else {"api_visibility": "private"}

@@ -75,67 +75,78 @@ def mfcc_figure(result: AudioResult) -> Figure:
 
 
 def timeline_figure(result: AudioResult) -> Figure:
-    """Each label's probability per analysis window, plotted at the window's centre; windows
-    without speech are shaded and have no points.
+    """The voice's reading per analysis window, as stacked bands (at the window centres): at each
+    moment the bands fill the height, and the widest is the top emotion. Windows without speech
+    are shaded.
 
     Meant for recordings longer than one window, where it shows how the reading changes.
     """
-    fig = _new_figure(9.0, 3.6, right=LEGEND_WIDTH)
+    fig = _new_figure(9.0, 2.6, right=LEGEND_WIDTH)
     ax = fig.add_subplot()
-    _plot_windows(ax, [(w.start, w.end, w.probs) for w in result.windows])
+    _stack_windows(ax, [(w.start, w.end, w.probs) for w in result.windows])
     ax.set_xlim(0.0, result.duration)
-    ax.set_title("Emotion probabilities over time (one point per analysis window)", **TITLE)
+    ax.set_title("Emotion in the voice over time (the widest band is the top emotion)", **TITLE)
     ax.set_xlabel("time (s), window centre")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    ax.legend(*_legend_entries(ax), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return fig
 
 
 def video_timeline_figure(result: VideoResult) -> Figure:
-    """Voice, face and fused readings of a video on one time axis, one panel each.
+    """A video's readings on one time axis: the fused reading on top, taller, and the voice and
+    the face below it, each as stacked bands, with one legend for all three.
 
-    Voice and fused readings are per window (at its centre); the face reading is per sampled
-    frame (the main face). Stretches where a channel said nothing are shaded.
+    Stacked bands instead of a line per label: eight crossing lines in three panels could not be
+    read at a glance, while the widest band is the top emotion at every moment. Voice and fused
+    readings are per window (at its centre); the face reading is per sampled frame (the main
+    face). Stretches where a channel said nothing are shaded.
     """
-    fig = _new_figure(9.0, 7.0, right=LEGEND_WIDTH, hspace=0.35)
-    axes = fig.subplots(3, 1, sharex=True)
+    fig = _new_figure(9.0, 4.8, right=LEGEND_WIDTH, hspace=0.45)
+    axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": (2, 1, 1)})
+    _stack_windows(axes[0], [(w.start, w.end, w.probs) for w in result.fused.windows])
+    axes[0].set_title("Voice and face together (per window; the widest band is the top emotion)", **TITLE)
     voice = [(w.start, w.end, w.probs) for w in result.audio.windows] if result.audio else []
-    _plot_windows(axes[0], voice)
-    axes[0].set_title("Voice (per window)" if voice else "Voice: no audio track", **TITLE)
+    _stack_windows(axes[1], voice)
+    axes[1].set_title("Voice (per window)" if voice else "Voice: no audio track", **TITLE)
     frames = [(f.t, f.faces[0].probs if f.faces else None) for f in result.frames]
-    for label in LABELS:
-        ys = [p[label] if p and label in p else np.nan for _, p in frames]
-        if any(p and label in p for _, p in frames):
-            axes[1].plot([t for t, _ in frames], ys, color=COLOURS[label], marker=".", markersize=3, label=label)
     step = float(np.median(np.diff([t for t, _ in frames]))) if len(frames) > 1 else 0.2
-    for t, p in frames:
-        if p is None:
-            axes[1].axvspan(t - step / 2, t + step / 2, color="0.9", lw=0)
-    axes[1].set_title("Face (main face, per sampled frame; shaded: no face)", **TITLE)
-    _plot_windows(axes[2], [(w.start, w.end, w.probs) for w in result.fused.windows])
-    axes[2].set_title("Voice and face fused (per window)", **TITLE)
-    for ax in axes:
-        ax.set_ylim(0.0, 1.0)
-        ax.set_yticks(PROBABILITY_TICKS)
-        ax.set_ylabel("probability")
-        ax.grid(alpha=0.3)
+    _stack(axes[2], [t for t, _ in frames], [p for _, p in frames],
+           [(t - step / 2, t + step / 2) for t, _ in frames])
+    axes[2].set_title("Face (main face, per sampled frame; shaded: no face)", **TITLE)
+    for ax in axes[1:]:
+        ax.set_yticks((0.0, 1.0))
     axes[0].set_xlim(0.0, max(result.duration, 1e-3))
     axes[2].set_xlabel("time (s)")
-    handles = {h.get_label(): h for ax in axes for h in ax.get_lines()}
-    fig.legend(list(handles.values()), list(handles), loc="upper right", fontsize="small")
+    fig.legend(*_legend_entries(*axes), loc="upper right", fontsize="small")
     return fig
 
 
-def _plot_windows(ax, windows: list[tuple[float, float, dict[str, float] | None]]) -> None:
-    """Lines of each label's probability at the window centres; windows without a reading shaded."""
-    centres = [(start + end) / 2.0 for start, end, _ in windows]
-    for label in LABELS:
-        if any(p and label in p for _, _, p in windows):
-            ys = [p[label] if p else np.nan for _, _, p in windows]
-            ax.plot(centres, ys, color=COLOURS[label], marker="o", markersize=3, label=label)
-    for start, end, p in windows:
+def _stack_windows(ax, windows: list[tuple[float, float, dict[str, float] | None]]) -> None:
+    _stack(ax, [(start + end) / 2.0 for start, end, _ in windows], [p for _, _, p in windows],
+           [(start, end) for start, end, _ in windows])
+
+
+def _stack(ax, times: list[float], readings: list[dict[str, float] | None],
+           spans: list[tuple[float, float]]) -> None:
+    """Each label's probability stacked at `times` (a label no reading has is left out); where a
+    reading is missing the bands drop to nothing and its span is shaded. A lone reading fills its
+    span (a stack needs two points)."""
+    if len(times) == 1:
+        times, readings = list(spans[0]), readings * 2
+    labels = [label for label in LABELS if any(p and label in p for p in readings)]
+    if labels:
+        ys = [[(p or {}).get(label, 0.0) for p in readings] for label in labels]
+        ax.stackplot(times, ys, labels=labels, colors=[COLOURS[label] for label in labels], alpha=0.85, lw=0)
+    for (start, end), p in zip(spans, readings):
         if p is None:
             ax.axvspan(start, end, color="0.9", lw=0)
     ax.set_ylim(0.0, 1.0)
     ax.set_yticks(PROBABILITY_TICKS)
     ax.set_ylabel("probability")
     ax.grid(alpha=0.3)
+
+
+def _legend_entries(*axes) -> tuple[list, list[str]]:
+    """One entry per label drawn in any of `axes`, in the labels' order."""
+    handles = {c.get_label(): c for ax in axes for c in ax.collections if c.get_label() in COLOURS}
+    order = [label for label in LABELS if label in handles]
+    return [handles[label] for label in order], order

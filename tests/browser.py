@@ -244,6 +244,31 @@ class Browser:
         time.sleep(seconds)
         return self.driver.execute_script("window.__watch.disconnect(); return window.__updates;")
 
+    def watch_progress(self, elem_id: str) -> None:
+        """Start recording every progress text ("Reading the voice - 35.0%") shown in #elem_id."""
+        self.driver.execute_script("""
+            const root = document.getElementById(arguments[0]);
+            window.__progress = [];
+            const seen = () => {
+                const m = root.innerText.match(/([^\\n]*?) - (\\d+(?:\\.\\d+)?)%/);
+                const last = window.__progress[window.__progress.length - 1];
+                if (m && (!last || last[1] !== Number(m[2]))) window.__progress.push([m[1].trim(), Number(m[2])]);
+            };
+            window.__progressWatch = new MutationObserver(seen);
+            window.__progressWatch.observe(root, {subtree: true, childList: true, characterData: true});
+        """, elem_id)
+
+    def progress_seen(self) -> list[tuple[str, float]]:
+        """(stage, percent) of every progress step shown since watch_progress, in order."""
+        steps = self.driver.execute_script("window.__progressWatch.disconnect(); return window.__progress;")
+        return [(stage, percent) for stage, percent in steps]
+
+    def height(self, elem_id: str, last_id: str) -> float:
+        """Pixels from the top of #elem_id to the bottom of #last_id, as laid out now."""
+        return self.driver.execute_script(
+            "return document.getElementById(arguments[1]).getBoundingClientRect().bottom"
+            " - document.getElementById(arguments[0]).getBoundingClientRect().top;", elem_id, last_id)
+
     def screenshot(self, path: Path) -> Path:
         """A PNG of the whole page, not only the window (Chromium's DevTools capture)."""
         path.parent.mkdir(parents=True, exist_ok=True)

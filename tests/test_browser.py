@@ -42,6 +42,9 @@ LIVE_WATCH_SECONDS = 5.0  # how long the Live tab's processed frames are counted
 LIVE_MIN_FPS = 5.0
 LIVE_MAX_FIRST_VOICE = 6.0
 ANALYSIS_TIMEOUT = 60  # s, from pressing Analyze to the reading
+# Two screens of a laptop (900 px each, at this window's 1400 px width): the most a video's result
+# (from the verdict to its downloads) may take.
+RESULT_MAX_HEIGHT = 1800
 # A recording or snapshot may reach the handler re-encoded (e.g. a snapshot saved as WebP), so the
 # label shown may be any label within this much of the top one in the server copy's own reading.
 NEAR_TIE = 0.05
@@ -131,12 +134,24 @@ def analyse(
 ) -> tuple[str, float]:
     """Press an Analyze button: the label that comes up, and the seconds it took; then check that
     only the `shown` output columns are on the page."""
+    browser.watch_progress("verdict")
     browser.click(f"#{button}")
     clicked = time.monotonic()
     reading = browser.wait_label(label, labels, ANALYSIS_TIMEOUT)
     took = time.monotonic() - clicked
     browser.wait_shown(shown)
     return reading, took
+
+
+def check_progress_moved(browser: Browser, what: str, least: int = 2) -> list[tuple[str, float]]:
+    """The progress bar showed at least `least` different steps short of the end (watched since
+    the Analyze button was pressed), never going back."""
+    steps = browser.progress_seen()
+    percents = [percent for _, percent in steps]
+    assert len({p for p in percents if p < 100}) >= least, f"{what}: the progress bar showed only {steps}"
+    assert percents == sorted(percents), f"{what}: the progress bar went back: {steps}"
+    print(f"{what}: progress in {len(steps)} steps, {', '.join(sorted({stage for stage, _ in steps}))}")
+    return steps
 
 
 @contextmanager
@@ -241,6 +256,13 @@ def test_webcam_recording_is_analysed(browser: Browser, shots: Path, app_module,
         browser.press_capture("webcam_video")  # stop: the clip is uploaded and shown in a player
         recorded = lambda: browser.css("#webcam_video video").get_attribute("src")  # noqa: E731
         browser.wait_for(recorded, 30, "the recording never came back to the player")
+        # The player knows how long the clip is (the browser's own recording says "Infinity:NaN").
+        length = lambda: browser.driver.execute_script(  # noqa: E731
+            "const v = document.querySelector('#webcam_video video'); return v && isFinite(v.duration) && v.duration;")
+        seconds = browser.wait_for(length, 20, lambda: f"the player shows {browser.text('#webcam_video')!r}")
+        assert 2.0 < seconds < 8.0, f"a 4 s recording plays for {seconds} s"
+        assert "Infinity" not in browser.text("#webcam_video")
+        browser.watch_progress("verdict")
         browser.click("#webcam_video_button")
         clicked = time.monotonic()
 
@@ -256,7 +278,8 @@ def test_webcam_recording_is_analysed(browser: Browser, shots: Path, app_module,
         check_label(fused, expected[0], "webcam clip, fused")
         check_label(face, expected[2], "webcam clip, face")
         browser.wait_text("#verdict", r"(?s)Voice and face together:.*Voice:.*Face:.*", 10)
-        print(f"webcam clip: fused {fused!r}, voice {voice!r}, face {face!r}; {took:.1f} s after Analyze")
+        check_progress_moved(browser, "webcam clip")
+        print(f"webcam clip: {seconds:.1f} s long in the player; fused {fused!r}, voice {voice!r}, face {face!r}; {took:.1f} s after Analyze")
 
 
 def test_microphone_recording_is_analysed(browser: Browser, shots: Path, app_module, tmp_path: Path) -> None:
@@ -307,6 +330,7 @@ def test_upload_tab_audio_photo_and_video(
         step = "upload_audio"
         browser.upload("upload_audio", upload_files["audio"])
         voice, _ = analyse(browser, "upload_audio_button", "voice_label", VOICE_LABELS, VOICE_ONLY)
+        check_progress_moved(browser, "uploaded audio")
         check_label(voice, app_module.analyze(str(upload_files["audio"]))[0], "uploaded audio")
         browser.screenshot(shots / "upload_audio.png")
 
@@ -322,6 +346,7 @@ def test_upload_tab_audio_photo_and_video(
         # fills all three at once, so once it reads, the voice and face labels are this video's too.
         step = "upload_video"
         browser.upload("upload_video", upload_files["video"])
+        browser.watch_progress("verdict")
         browser.click("#upload_video_button")
         fused = browser.wait_label("fused_label", VOICE_LABELS, ANALYSIS_TIMEOUT)
         video_voice = browser.wait_label("voice_label", VOICE_LABELS, 10)
@@ -331,6 +356,7 @@ def test_upload_tab_audio_photo_and_video(
         check_label(fused, expected[0], "uploaded video, fused")
         check_label(video_voice, expected[1], "uploaded video, voice")
         check_label(video_face, expected[2], "uploaded video, face")
+        check_progress_moved(browser, "uploaded video", least=3)
         # The timeline to take away: downloaded from the page's links, the CLI's rows for the file.
         step = "download_timeline"
         csv_link = browser.wait_uploaded("downloads", ".csv")
@@ -340,12 +366,42 @@ def test_upload_tab_audio_photo_and_video(
         assert len(as_json) == len(downloaded) and {r["channel"] for r in downloaded} == {"voice", "face", "fused"}
         assert _without_path(downloaded) == _without_path(_cli_rows(upload_files["video"], tmp_path))
         browser.screenshot(shots / "upload_video.png")
+        result_height = browser.height("verdict", "downloads")
+        assert result_height <= RESULT_MAX_HEIGHT, f"a video's result takes {result_height:.0f} px"
         step = ""
         print(
             f"upload: audio {voice!r}; photo {face!r}; video fused {fused!r}, voice {video_voice!r}, "
-            f"face {video_face!r}"
+            f"face {video_face!r}; the video's result {result_height:.0f} px high"
         )
     finally:
         if step:  # a failure: the page as it was then
             browser.screenshot(shots / f"{step}_failed.png")
         print(f"upload test: {time.monotonic() - start:.1f} s in the browser")
+
+
+def test_a_bad_file_gets_one_clear_error(browser: Browser, shots: Path, tmp_path: Path) -> None:
+    """A file that is not audio: one message that says why, and no empty or red result boxes."""
+    bad = tmp_path / "not_audio.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVE" + b"junk" * 64)
+    with left_on_screen(browser, shots / "bad_file.png", "bad file"):
+        browser.open_tab("Upload")
+        browser.upload("upload_audio", bad)
+        browser.click("#upload_audio_button")
+        message = browser.wait_text(".toast-wrap", r"(?s).*Cannot analyse this audio: .+", 30)
+        time.sleep(1.0)  # what the failure's status would leave on the outputs has arrived by now
+        errors = browser.driver.execute_script(
+            "return [...document.querySelectorAll('body *')].filter(e => e.childElementCount === 0"
+            " && e.offsetParent !== null && /^\\s*Error\\s*$/.test(e.textContent)).length;")
+        assert errors == 1, f"{errors} 'Error' boxes on the page beside the message {message!r}"
+        browser.wait_shown({"voice_box": False, "face_box": False, "fused_box": False})
+        print(f"bad file: {message!r}, one error shown")
+
+
+def test_the_example_photo_can_be_clicked(browser: Browser, shots: Path, app_module) -> None:
+    with left_on_screen(browser, shots / "example.png", "example"):
+        browser.open_tab("Upload")
+        browser.click("//div[@id='photo_examples']//button[normalize-space()='astronaut.jpg']")
+        browser.wait_text("#upload_image", r"(?s).*astronaut\s*\.jpg.*", 20)  # the photo is in the input
+        face, took = analyse(browser, "upload_image_button", "face_label", FACE_LABELS, FACE_ONLY)
+        check_label(face, app_module.analyze_uploaded_image(str(app_module.EXAMPLE_PHOTOS[0]))[1], "example photo")
+        print(f"example photo: face {face!r}; {took:.1f} s after Analyze")
