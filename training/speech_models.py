@@ -37,6 +37,24 @@ def _conv1d_branch(image, widths: tuple[int, ...]):
     return layers.Concatenate(name="pool")([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)])
 
 
+def _stats_branch_and_heads(image, stats, x, stats_width: int, name: str) -> keras.Model:
+    """Join an image branch's pooled output `x` with the MLP over utterance statistics; the joint
+    head "probs" and, for training only, a head on each branch alone."""
+    x = layers.Dropout(0.3, name="image_dropout")(x)
+    x = layers.Dense(64, activation="relu", name="image_dense")(x)
+    s = layers.Dropout(0.2, name="stats_dropout")(stats)
+    s = layers.Dense(stats_width, activation="relu", name="stats_dense1")(s)
+    s = layers.Dropout(0.5, name="stats_dropout1")(s)
+    s = layers.Dense(128, activation="relu", name="stats_dense2")(s)
+    joint = layers.Dropout(0.5, name="joint_dropout")(layers.Concatenate(name="joint")([x, s]))
+    s = layers.Dropout(0.5, name="stats_head_dropout")(s)
+    return keras.Model([image, stats], {
+        "probs": layers.Dense(len(LABELS), activation="softmax", name="probs")(joint),
+        "image_probs": layers.Dense(len(LABELS), activation="softmax", name="image_probs")(x),
+        "stats_probs": layers.Dense(len(LABELS), activation="softmax", name="stats_probs")(s),
+    }, name=name)
+
+
 def speech_net(n_mfcc: int, n_frames: int, n_stats: int, stats_width: int) -> keras.Model:
     """A compact CNN over MFCC+deltas (convolving over time) joined by an MLP over utterance
     statistics (MFCC statistics, prosody, spectral shape).
@@ -54,20 +72,54 @@ def speech_net(n_mfcc: int, n_frames: int, n_stats: int, stats_width: int) -> ke
     """
     image = keras.Input((n_mfcc, n_frames, 3), name="mfcc_image")
     stats = keras.Input((n_stats,), name="stats")
-    x = _conv1d_branch(image, (64, 64, 96))
-    x = layers.Dropout(0.3, name="image_dropout")(x)
-    x = layers.Dense(64, activation="relu", name="image_dense")(x)
-    s = layers.Dropout(0.2, name="stats_dropout")(stats)
-    s = layers.Dense(stats_width, activation="relu", name="stats_dense1")(s)
-    s = layers.Dropout(0.5, name="stats_dropout1")(s)
-    s = layers.Dense(128, activation="relu", name="stats_dense2")(s)
-    joint = layers.Dropout(0.5, name="joint_dropout")(layers.Concatenate(name="joint")([x, s]))
-    s = layers.Dropout(0.5, name="stats_head_dropout")(s)
-    return keras.Model([image, stats], {
-        "probs": layers.Dense(len(LABELS), activation="softmax", name="probs")(joint),
-        "image_probs": layers.Dense(len(LABELS), activation="softmax", name="image_probs")(x),
-        "stats_probs": layers.Dense(len(LABELS), activation="softmax", name="stats_probs")(s),
-    }, name="speech_net")
+    return _stats_branch_and_heads(image, stats, _conv1d_branch(image, (64, 64, 96)), stats_width, "speech_net")
+
+
+@keras.saving.register_keras_serializable(package="emotion_stream")
+class AttentionPool(layers.Layer):
+    """A learnt weighted mean over time: each frame scores itself, the scores are a softmax.
+
+    Unlike mean and max pooling it can rest on the few frames that carry the emotion (a stressed
+    syllable) and ignore pauses."""
+
+    def build(self, input_shape):
+        self.score = layers.Dense(1, name="score")
+        self.score.build(input_shape)
+
+    def call(self, x):
+        weights = keras.ops.softmax(self.score(x), axis=1)
+        return keras.ops.sum(weights * x, axis=1)
+
+
+def speech_sequence_net(n_mfcc: int, n_frames: int, n_stats: int, stats_width: int, kind: str) -> keras.Model:
+    """The net with a sequence model over the frames instead of pooling the convolutions at once.
+
+    Two convolutions shorten the 151 frames to 37 steps; then `kind` "gru" runs a bidirectional
+    GRU (the recurrent anchor in published speaker-independent work), "attention" one
+    self-attention block with a feed-forward layer (no position code: the convolutions already
+    give each step its neighbourhood). Attention pooling and max pooling sum the
+    steps up; the statistics branch and the heads are the net's own."""
+    image = keras.Input((n_mfcc, n_frames, 3), name="mfcc_image")
+    stats = keras.Input((n_stats,), name="stats")
+    x = layers.Permute((2, 1, 3))(image)
+    x = layers.Reshape((n_frames, n_mfcc * 3))(x)
+    for i, width in enumerate((64, 96)):
+        x = layers.Conv1D(width, 5, padding="same", use_bias=False, name=f"t{i}_conv")(x)
+        x = layers.BatchNormalization(name=f"t{i}_bn")(x)
+        x = layers.ReLU(name=f"t{i}_relu")(x)
+        x = layers.MaxPooling1D(2, name=f"t{i}_pool")(x)
+    if kind == "gru":
+        x = layers.Bidirectional(layers.GRU(48, return_sequences=True), name="gru")(x)
+    elif kind == "attention":
+        a = layers.MultiHeadAttention(4, 24, dropout=0.1, name="attention")(x, x)
+        x = layers.LayerNormalization(name="attention_norm")(x + a)
+        f = layers.Dense(192, activation="relu", name="ffn1")(x)
+        f = layers.Dense(x.shape[-1], name="ffn2")(layers.Dropout(0.1)(f))
+        x = layers.LayerNormalization(name="ffn_norm")(x + f)
+    else:
+        raise ValueError(f"unknown sequence model {kind!r}")
+    pooled = layers.Concatenate(name="pool")([AttentionPool(name="attention_pool")(x), layers.GlobalMaxPooling1D()(x)])
+    return _stats_branch_and_heads(image, stats, pooled, stats_width, f"speech_{kind}_net")
 
 
 def fold_ensemble(members: list[keras.Model]) -> keras.Model:

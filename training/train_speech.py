@@ -35,12 +35,12 @@ import numpy as np
 from emotion_core.labels import LABELS
 
 from .speech_data import SpeechData, save_predictions
-from .speech_models import seed_cnn, speech_net
+from .speech_models import seed_cnn, speech_net, speech_sequence_net
 
 
 @dataclass
 class Config:
-    model: str = "net"  # "net" (ours) or "seed" (the prototype's CNN)
+    model: str = "net"  # "net" (ours), "gru" or "attention" (a sequence model over the frames), "seed" (the prototype's CNN)
     clean_prob: float = 0.5  # chance of the clean version of a clip in an epoch, else an augmented one
     augment_stats: bool = False  # statistics from the augmented version too (else always the clean one)
     epochs: int = 25
@@ -76,6 +76,8 @@ def build(cfg: Config, data: SpeechData) -> keras.Model:
     n_mfcc, n_frames = data.mfcc.shape[2:4]
     if cfg.model == "seed":
         return seed_cnn(n_mfcc, n_frames)
+    if cfg.model in ("gru", "attention"):
+        return speech_sequence_net(n_mfcc, n_frames, data.stats.shape[-1], cfg.stats_width, cfg.model)
     return speech_net(n_mfcc, n_frames, data.stats.shape[-1], cfg.stats_width)
 
 
