@@ -20,7 +20,7 @@ from .report import RESULTS, keep_earlier_rows, run_stamp
 
 # name in the report -> held-out prediction files (one per fold) under runs/speech, and which of
 # their heads to score when not the served "probs"
-MODELS: dict[str, str | tuple[str, str]] = {
+MODELS: dict[str, str | tuple[str, str] | list[str]] = {
     "seed_cnn": "seed/cv_fold*.npz",
     "svm_mfcc_stats": "svm/cv_fold*.npz",
     "svm_mfcc_stats_prosody": "svm_prosody/cv_fold*.npz",
@@ -57,11 +57,24 @@ MODELS: dict[str, str | tuple[str, str]] = {
     "speech_net_statistics_branch_alone": ("net/cv_fold*.npz", "stats_probs"),
     "speech_net_float": "net/cv_fold*.npz",
     "speech_net_int8": "net/int8_fold*.npz",
+    # Sequence models over the frames (train_speech --model gru / attention), same folds, 3 seeds
+    # each, float; and ensembles of them with the net (their held-out probabilities averaged).
+    "speech_gru_net_float": "gru/cv_fold*.npz",
+    "speech_attention_net_float": "attention/cv_fold*.npz",
+    "ensemble_net_and_gru_float": ["net/cv_fold*.npz", "gru/cv_fold*.npz"],
+    "ensemble_net_gru_and_attention_float": ["net/cv_fold*.npz", "gru/cv_fold*.npz", "attention/cv_fold*.npz"],
 }
 
 
-def load_predictions(runs: Path, source: str | tuple[str, str]) -> dict[str, np.ndarray] | None:
-    """All folds' held-out predictions of one model (as "probs"), concatenated; None if not run."""
+def load_predictions(runs: Path, source: str | tuple[str, str] | list[str]) -> dict[str, np.ndarray] | None:
+    """All folds' held-out predictions of one model (as "probs"), concatenated; None if not run.
+    A list of runs is their ensemble: the same clips, their probabilities averaged."""
+    if isinstance(source, list):
+        members = [load_predictions(runs, s) for s in source]
+        if any(m is None for m in members):
+            return None
+        assert all(np.array_equal(m["clips"], members[0]["clips"]) for m in members), "runs on different clips"
+        return {**members[0], "probs": np.mean([m["probs"] for m in members], axis=0)}
     pattern, head = source if isinstance(source, tuple) else (source, "probs")
     parts = [np.load(f) for f in sorted(runs.glob(pattern))]
     if not parts or any(head not in p.files for p in parts):
