@@ -113,7 +113,7 @@ LIVE_SOUND_SECONDS = 0.5  # how often the Live tab's microphone sends a chunk
 EXAMPLE_PHOTOS = [Path(__file__).parent / "examples" / "astronaut.jpg"]
 EXAMPLE_CREDIT = "astronaut Eileen Collins (NASA, public domain)"
 
-TOP_SHOWN = 3  # emotions listed under each reading's label
+TOP_SHOWN = 3  # emotions listed under each result's label; the endpoints still return every one
 FACES_HEIGHT = 320  # px, the annotated picture in the result
 
 VIDEO_TYPES = ["video", ".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v"]
@@ -174,14 +174,18 @@ def _baseline(value: dict | None) -> Baseline | None:
 # says so in its heading and is drawn faded, so it never looks like a confident answer.
 FUSED_TITLE, VOICE_TITLE, FACE_TITLE = ("Voice and face together", "Emotion in the voice",
                                        "Emotion of the main (largest) face")
-CSS = ".uncertain [data-testid='label-output-value'] {opacity: 0.5; font-style: italic;}"
+# The result labels list their top TOP_SHOWN emotions on the page (CSS, so that the endpoints' values,
+# which gr.Label's num_top_classes would cut, keep the whole distribution).
+TOP_CLASS = "top-few"
+CSS = (".uncertain [data-testid='label-output-value'] {opacity: 0.5; font-style: italic;}\n"
+       f".{TOP_CLASS} .container > button:nth-of-type(n+{TOP_SHOWN + 1}) {{display: none;}}")
 
 
 def _heading(channel: dict | None, title: str) -> gr.Label:
     """A heading-only update of one channel's label (`channel`: its part of the full result)."""
     if channel and channel.get("abstain") == "uncertain":
-        return gr.Label(label=f"{title}: uncertain, the top emotion is only a lean", elem_classes=["uncertain"])
-    return gr.Label(label=title, elem_classes=[])
+        return gr.Label(label=f"{title}: uncertain, the top emotion is only a lean", elem_classes=["uncertain", TOP_CLASS])
+    return gr.Label(label=title, elem_classes=[TOP_CLASS])
 
 
 FACE_COLUMNS = ["face", "emotion", "probability", "reading", "box (x, y, width, height)"]
@@ -559,14 +563,17 @@ def build() -> gr.Blocks:
         with gr.Row():
             with gr.Column(visible=False, elem_id="fused_box") as fused_box:
                 gr.Markdown("### Voice and face together")
-                fused_label = gr.Label(num_top_classes=TOP_SHOWN, label=FUSED_TITLE, elem_id="fused_label")
+                fused_label = gr.Label(num_top_classes=7, label=FUSED_TITLE, elem_id="fused_label",
+                                       elem_classes=[TOP_CLASS])
             with gr.Column(visible=False, elem_id="voice_box") as voice_box:
                 gr.Markdown("### Voice")
-                voice_label = gr.Label(num_top_classes=TOP_SHOWN, label=VOICE_TITLE, elem_id="voice_label")
+                voice_label = gr.Label(num_top_classes=8, label=VOICE_TITLE, elem_id="voice_label",
+                                       elem_classes=[TOP_CLASS])
                 mfcc_plot = gr.Image(label="MFCC", show_label=False, interactive=False, elem_id="mfcc")
             with gr.Column(visible=False, elem_id="face_box") as face_box:
                 gr.Markdown("### Face")
-                face_label = gr.Label(num_top_classes=TOP_SHOWN, label=FACE_TITLE, elem_id="face_label")
+                face_label = gr.Label(num_top_classes=7, label=FACE_TITLE, elem_id="face_label",
+                                      elem_classes=[TOP_CLASS])
                 faces_image = gr.Image(label="Faces found", interactive=False, height=FACES_HEIGHT, elem_id="faces_image")
                 face_rows = gr.Dataframe(headers=FACE_COLUMNS, label="Every face, numbered as on the picture",
                                          interactive=False, visible=False, elem_id="faces_table")

@@ -78,7 +78,7 @@ def test_long_recording_shows_a_timeline(client, source, clip_path, tmp_path):
         assert set(window["probs"]) == set(LABELS)
         assert sum(window["probs"].values()) == pytest.approx(1.0, abs=1e-4)
     assert timeline["visible"] is True
-    assert _png_size(timeline["value"]) == (900, 360)
+    assert _png_size(timeline["value"]) == (900, 260)  # compact: one channel as stacked bands
 
 
 @pytest.mark.parametrize(
@@ -188,7 +188,7 @@ def test_a_video_returns_both_channels_fused_and_a_timeline(client, source, vide
     assert {c["label"] for c in fused["confidences"]} == {label for label in LABELS if label != "calm"}
     assert Image.open(frame).size == (640, 480)
     assert _png_size(mfcc) == (900, 320)
-    assert timeline["visible"] is True and _png_size(timeline["value"]) == (900, 700)
+    assert timeline["visible"] is True and _png_size(timeline["value"]) == (900, 480)  # fused on top, voice and face below
     # The timeline to take away: the CLI's rows for the same file (timeline.py), as CSV and JSON.
     csv_file, json_file = (Path(f) for f in downloads["value"])
     stem = Path(videos["normal"]).stem
@@ -292,8 +292,8 @@ def test_an_uncertain_reading_says_so_in_its_heading_and_a_clear_one_does_not():
     report = {"kind": "video", "fused": {"abstain": "uncertain"}, "audio": {"abstain": None},
               "face": {"abstain": "uncertain"}}
     fused, voice, face = (label.constructor_args for label in app.mark_uncertain(report))
-    assert "uncertain" in fused["label"] and fused["elem_classes"] == ["uncertain"]
-    assert voice == {"label": app.VOICE_TITLE, "elem_classes": []}
+    assert "uncertain" in fused["label"] and fused["elem_classes"] == ["uncertain", app.TOP_CLASS]
+    assert voice == {"label": app.VOICE_TITLE, "elem_classes": [app.TOP_CLASS]}  # still its top few only
     assert "uncertain" in face["label"]
     assert all("value" not in args for args in (fused, voice, face))  # the distributions are left as they are
     photo = {"kind": "image", "faces": [{"abstain": "uncertain"}], "abstain": "uncertain"}

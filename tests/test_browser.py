@@ -366,6 +366,9 @@ def test_upload_tab_audio_photo_and_video(
         assert len(as_json) == len(downloaded) and {r["channel"] for r in downloaded} == {"voice", "face", "fused"}
         assert _without_path(downloaded) == _without_path(_cli_rows(upload_files["video"], tmp_path))
         browser.screenshot(shots / "upload_video.png")
+        listed = browser.driver.execute_script(
+            "return [...document.querySelectorAll('#fused_label .container > button')].filter(b => b.offsetParent).length;")
+        assert listed == app_module.TOP_SHOWN, f"the fused label lists {listed} emotions"
         result_height = browser.height("verdict", "downloads")
         assert result_height <= RESULT_MAX_HEIGHT, f"a video's result takes {result_height:.0f} px"
         step = ""
