@@ -57,12 +57,11 @@ MODELS: dict[str, str | tuple[str, str] | list[str]] = {
     "speech_net_statistics_branch_alone": ("net/cv_fold*.npz", "stats_probs"),
     "speech_net_float": "net/cv_fold*.npz",
     "speech_net_int8": "net/int8_fold*.npz",
-    # Sequence models over the frames (train_speech --model gru / attention), same folds, 3 seeds
-    # each, float; and ensembles of them with the net (their held-out probabilities averaged).
+    # Sequence models over the frames (train_speech --model gru / attention), same folds, float;
+    # the GRU with 3 seeds, the attention model with one; and the GRU and the net averaged.
     "speech_gru_net_float": "gru/cv_fold*.npz",
-    "speech_attention_net_float": "attention/cv_fold*.npz",
+    "speech_attention_net_float_1_seed": "attention_1seed/cv_fold*.npz",  # one seed per fold, not three
     "ensemble_net_and_gru_float": ["net/cv_fold*.npz", "gru/cv_fold*.npz"],
-    "ensemble_net_gru_and_attention_float": ["net/cv_fold*.npz", "gru/cv_fold*.npz", "attention/cv_fold*.npz"],
 }
 
 
