@@ -438,16 +438,11 @@ def _show(voice: bool, face: bool, fused: bool):
     )
 
 
-def _hide_outputs() -> tuple:
-    """After a failed analysis: no empty result boxes under the message that says what went wrong."""
-    return (*_show(False, False, False)(),)
-
-
 def playable_recording(path: str | None):
     """The webcam clip just recorded, given back to its player with its length known (the
     browser's own recording has none, and the player read "Infinity:NaN")."""
-    if path is None or os.path.basename(os.path.dirname(path)).startswith("recording-"):
-        return gr.skip()  # nothing recorded, or already this step's copy
+    if path is None:
+        return gr.skip()
     return with_duration(path, str(FIGURES))
 
 
@@ -607,7 +602,8 @@ def build() -> gr.Blocks:
                 mark_uncertain, inputs=report, outputs=[fused_label, voice_label, face_label], queue=False,
                 api_visibility="private").then(faces_table, inputs=report, outputs=face_rows, queue=False,
                                                api_visibility="private")
-            analysis.failure(_hide_outputs, outputs=boxes, queue=False, api_visibility="private")
+            # After a failure: no empty result boxes under the message that says what went wrong.
+            analysis.failure(_show(False, False, False), outputs=boxes, queue=False, api_visibility="private")
         webcam_video.stop_recording(playable_recording, inputs=webcam_video, outputs=webcam_video, queue=False,
                                     api_visibility="private", show_progress="hidden")
         for button, source in ((file_baseline_button, baseline_file), (snapshot_baseline_button, webcam),

@@ -23,8 +23,9 @@ def seed_cnn(n_mfcc: int, n_frames: int) -> keras.Model:
     return keras.Model(inp, {"probs": out}, name="seed_cnn")
 
 
-def _conv1d_branch(image, widths: tuple[int, ...]):
-    """Convolutions over time with all coefficients as channels, then mean and max pooling."""
+def _conv_frames(image, widths: tuple[int, ...], pool_last: bool):
+    """Convolutions over time with all coefficients as channels, each halving the frames after it
+    (the last one too when `pool_last`)."""
     n_mfcc, n_frames, channels = image.shape[1:]
     x = layers.Permute((2, 1, 3))(image)
     x = layers.Reshape((n_frames, n_mfcc * channels))(x)
@@ -32,8 +33,14 @@ def _conv1d_branch(image, widths: tuple[int, ...]):
         x = layers.Conv1D(width, 5, padding="same", use_bias=False, name=f"t{i}_conv")(x)
         x = layers.BatchNormalization(name=f"t{i}_bn")(x)
         x = layers.ReLU(name=f"t{i}_relu")(x)
-        if i < len(widths) - 1:
+        if pool_last or i < len(widths) - 1:
             x = layers.MaxPooling1D(2, name=f"t{i}_pool")(x)
+    return x
+
+
+def _conv1d_branch(image, widths: tuple[int, ...]):
+    """The convolutions over time, then mean and max pooling."""
+    x = _conv_frames(image, widths, pool_last=False)
     return layers.Concatenate(name="pool")([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)])
 
 
@@ -101,13 +108,7 @@ def speech_sequence_net(n_mfcc: int, n_frames: int, n_stats: int, stats_width: i
     steps up; the statistics branch and the heads are the net's own."""
     image = keras.Input((n_mfcc, n_frames, 3), name="mfcc_image")
     stats = keras.Input((n_stats,), name="stats")
-    x = layers.Permute((2, 1, 3))(image)
-    x = layers.Reshape((n_frames, n_mfcc * 3))(x)
-    for i, width in enumerate((64, 96)):
-        x = layers.Conv1D(width, 5, padding="same", use_bias=False, name=f"t{i}_conv")(x)
-        x = layers.BatchNormalization(name=f"t{i}_bn")(x)
-        x = layers.ReLU(name=f"t{i}_relu")(x)
-        x = layers.MaxPooling1D(2, name=f"t{i}_pool")(x)
+    x = _conv_frames(image, (64, 96), pool_last=True)
     if kind == "gru":
         x = layers.Bidirectional(layers.GRU(48, return_sequences=True), name="gru")(x)
     elif kind == "attention":
