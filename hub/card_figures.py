@@ -31,7 +31,7 @@ def speech_section(results: Path) -> str | None:
     metrics = _load(results, "speech_metrics.json")
     if metrics is None:
         return None
-    shipped = metrics["speech_net_int8"]["ravdess_held_out_actors"]
+    shipped = metrics[metrics["shipped"]]["ravdess_held_out_actors"]
     svm = metrics["svm_mfcc_stats"]["ravdess_held_out_actors"]
     folds = " / ".join(_pct(a) for a in shipped["fold_accuracy"])
     return f"""### Voice (from `training/results/speech_metrics.json`)

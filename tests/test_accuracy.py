@@ -20,9 +20,10 @@ from emotion_core.model_set import ModelSet, SpeechEntry
 from emotion_core.voice.speech import SpeechModel
 from training.data import Clip, ravdess_clips
 
-# The shipped members scored 0.467 on this sample (120 clips, 8 classes, chance 0.125); a few
-# points under that, so a regression in features, quantisation or export fails, noise does not.
-THRESHOLD = 0.43
+# The shipped members (the GRU net) scored 0.500 on this sample (120 clips, 8 classes, chance
+# 0.125); a few points under that, so a regression in features, quantisation or export fails,
+# noise does not.
+THRESHOLD = 0.46
 CLIPS_PER_EMOTION = 3  # per member: 8 emotions x 3 clips from the member's held-out actors
 SEED = 0
 

@@ -2,8 +2,8 @@
 code around must not change a reading, a key or a threshold.
 
 The photos' lines were recorded before the core and the Space were split (commit f8454c7, the
-face model unchanged since); the voice's and the video's after the voice model was retrained
-(038dc2e), since when they too must stay as recorded. To record again, knowingly:
+face model unchanged since); the voice's and the video's when the GRU net became the voice model,
+since when they too must stay as recorded. To record again, knowingly:
 
     EMOTION_RECORD_GOLDEN=photo,two_faces python -m pytest tests/test_cli_golden.py
 """

@@ -2,7 +2,7 @@
 the same held-out actors), the metrics report, the int8 release ensemble as the embedded default
 model, and its manifest entry.
 
-    python -m training.export_speech --run runs/speech/net
+    python -m training.export_speech --run runs/speech/gru
 
 A run trained with --extra-cache (SAVEE, shifted copies) is exported with the same caches (read
 from its config.json), so its normaliser and held-out clips are the ones it was trained with.
@@ -27,32 +27,40 @@ from emotion_core.model_set import DEFAULT_DIR, SpeechEntry, SpeechInput
 from .data import ravdess_fold
 from .manifest import fields_of, record
 from .speech_data import SpeechData, held_out_inputs, representative, save_predictions
-from .speech_models import fold_ensemble
-from .speech_report import write_report
+from .speech_models import fold_ensemble, unrolled
+from .speech_report import MODELS, SHIPPED, write_report
 from .tflite_export import tflite_predict, to_tflite
 from .voice_frontend import FrontEnd
 from .voice_frontend import to_tflite as frontend_tflite
 
 MODEL_FILE = "speech_int8.tflite"
 FRONTEND_FILE = "speech_frontend.tflite"
+# What each member is, by train_speech's --model, for the manifest's architecture line.
+MEMBERS = {
+    "net": "speech_net models (1-D CNN over MFCC+deltas and an MLP over the statistics)",
+    "gru": ("speech_gru_net models (1-D convolutions over MFCC+deltas, a bidirectional GRU over their "
+            "37 steps with attention pooling, and an MLP over the statistics)"),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", default="runs/speech/net")
-    parser.add_argument("--cache", default="cache/speech_features.npz")
+    parser.add_argument("--run", default="runs/speech/gru")
+    parser.add_argument("--cache", default="", help="the features cache (default: the one the run trained on)")
     parser.add_argument("--out", default=str(DEFAULT_DIR))
     parser.add_argument("--calibration", type=int, default=500)
     args = parser.parse_args()
 
     run = Path(args.run)
+    if run.name != MODELS[SHIPPED].split("/")[0]:
+        parser.error(f"the shipped row {SHIPPED} reads runs/speech/{MODELS[SHIPPED]}, not {run}")
     config = json.loads((run / "config.json").read_text()) if (run / "config.json").exists() else {}
     extra = config.get("extra_cache", "")
-    data = SpeechData(args.cache, extra)
+    data = SpeechData(args.cache or config.get("cache", "cache/speech_features.npz"), extra)
     with tempfile.TemporaryDirectory() as tmp:
         for k in sorted(int(p.stem[7:]) for p in run.glob("cv_fold*.npz")):
             # The int8 twin of each scored fold's seed ensemble, scored on the same held-out actors.
-            members = [keras.saving.load_model(p) for p in sorted(run.glob(f"cv{k}_seed*.keras"))]
+            members = [unrolled(keras.saving.load_model(p)) for p in sorted(run.glob(f"cv{k}_seed*.keras"))]
             train, test = np.flatnonzero(data.fold != k), data.held_out(k)
             path = Path(tmp) / f"cv{k}.tflite"
             path.write_bytes(to_tflite(fold_ensemble(members), representative(data, train, args.calibration, k)))
@@ -62,7 +70,7 @@ def main() -> None:
     report = write_report(run.parent)
 
     folds = sorted(int(p.stem[7:]) for p in run.glob("release*.keras"))
-    members = [keras.saving.load_model(run / f"release{k}.keras") for k in folds]
+    members = [unrolled(keras.saving.load_model(run / f"release{k}.keras")) for k in folds]
     everything = np.arange(data.label.size)
     ensemble = fold_ensemble(members)
     model_bytes = to_tflite(ensemble, representative(data, everything, args.calibration))
@@ -72,7 +80,7 @@ def main() -> None:
     # The float twin is not shipped: bench/ times it against the int8 model.
     (run / "speech_float.tflite").write_bytes(to_tflite(ensemble))
     norm = json.loads((run / "stats_norm.json").read_text())
-    ours = report["speech_net_int8"]
+    ours = report[SHIPPED]
     entry = SpeechEntry(
         file=MODEL_FILE,
         frontend=FRONTEND_FILE,
@@ -80,9 +88,9 @@ def main() -> None:
         emits=LABELS,
         architecture=(
             f"a float front end (log-mel, MFCC+deltas and utterance statistics of loudness, spectrum and "
-            f"pitch, in the graph) feeding the int8 average of {len(members)} speech_net models (1-D CNN "
-            "over MFCC+deltas and an MLP over the statistics), one per speaker-independent fold: member k "
-            "never heard fold k's actors"
+            f"pitch, in the graph) feeding the int8 average of {len(members)} "
+            f"{MEMBERS[config.get('model', 'net')]}, one per speaker-independent fold: member k never heard "
+            "fold k's actors"
         ),
         member_held_out_ravdess_actors={
             str(i): tuple(a for a in range(1, 21) if ravdess_fold(a) == k) for i, k in enumerate(folds)
@@ -103,7 +111,7 @@ def main() -> None:
             "ravdess_held_out_actors_accuracy_std": ours["ravdess_held_out_actors"]["fold_accuracy_std"],
             "ravdess_held_out_actors_macro_f1": ours["ravdess_held_out_actors"]["macro_f1"],
             "tess_held_out_words_accuracy": ours["tess_held_out_words"]["accuracy"],
-            "source": "training/results/speech_metrics.json (speech_net_int8: int8 twins of the CV fold ensembles)",
+            "source": f"training/results/speech_metrics.json ({SHIPPED}: int8 twins of the CV fold ensembles)",
         },
     )
     record("speech", {entry.task: fields_of(entry)}, (entry.task,), out)

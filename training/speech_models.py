@@ -1,4 +1,5 @@
-"""Keras definitions of the speech models: the seed's CNN (baseline) and the net we ship."""
+"""Keras definitions of the speech models: the seed's CNN (baseline), the net, and the sequence
+nets over its frames (the GRU net ships)."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def speech_net(n_mfcc: int, n_frames: int, n_stats: int, stats_width: int) -> ke
     Global pooling replaces the seed's flatten: thousands of weights at the head instead of
     millions, which is what let the seed memorise voices. The statistics branch carries the
     spectral envelope, pitch/energy and voice-quality cues that the per-window normalised image
-    does not (`stats_width` 192 fits five members in 1 MiB; 256 measured no better).
+    does not (`stats_width` 192; 256 measured no better).
 
     Outputs "probs" (the joint head, the only one exported) and, for training only, a head on each
     branch alone. Without its own head, and with dropout between it and the joint head, the image
@@ -121,6 +122,27 @@ def speech_sequence_net(n_mfcc: int, n_frames: int, n_stats: int, stats_width: i
         raise ValueError(f"unknown sequence model {kind!r}")
     pooled = layers.Concatenate(name="pool")([AttentionPool(name="attention_pool")(x), layers.GlobalMaxPooling1D()(x)])
     return _stats_branch_and_heads(image, stats, pooled, stats_width, f"speech_{kind}_net")
+
+
+def unrolled(model: keras.Model) -> keras.Model:
+    """The same model with its GRUs unrolled over their fixed steps: TFLite has no int8 kernel for
+    the loop a GRU is otherwise traced into, and the converter refuses its tensor lists. The
+    weights are copied, so the outputs are the trained model's own; a model without a GRU comes
+    back as it is."""
+    if not any(isinstance(layer, layers.Bidirectional) for layer in model.layers):
+        return model
+
+    def clone(layer: layers.Layer) -> layers.Layer:
+        config = layer.get_config()
+        if isinstance(layer, layers.Bidirectional):
+            for key in ("layer", "backward_layer"):
+                if config.get(key):
+                    config[key]["config"]["unroll"] = True
+        return layer.__class__.from_config(config)
+
+    twin = keras.models.clone_model(model, clone_function=clone)
+    twin.set_weights(model.get_weights())
+    return twin
 
 
 def fold_ensemble(members: list[keras.Model]) -> keras.Model:

@@ -18,6 +18,11 @@ from emotion_core.labels import LABELS
 from .confusion import confusion_png
 from .report import RESULTS, keep_earlier_rows, run_stamp
 
+# The row of the model that ships (emotion_core/defaults/speech_int8.tflite, by export_speech):
+# the report names it under "shipped", and its readers (docs, the model card) take the shipped
+# figures from report[report["shipped"]].
+SHIPPED = "speech_gru_net_int8"
+
 # name in the report -> held-out prediction files (one per fold) under runs/speech, and which of
 # their heads to score when not the served "probs"
 MODELS: dict[str, str | tuple[str, str] | list[str]] = {
@@ -27,9 +32,9 @@ MODELS: dict[str, str | tuple[str, str] | list[str]] = {
     # The same SVM on the statistics speech_net sees: their MFCC part alone, and all of them.
     "svm_mfcc_part_of_utterance_stats": "svm_stats_nospectral/cv_fold*.npz",
     "svm_utterance_stats": "svm_stats/cv_fold*.npz",
-    # The steps that led to the shipped net, on the same folds: v1 had a narrower statistics branch;
-    # v2 had no spectral-shape statistics and weighted TESS like RAVDESS; v3's spectral shape had
-    # no loudness course; v4 had no training-only head per branch (its image branch stayed near
+    # The steps that led to the net (shipped before the GRU net), on the same folds: v1 had a
+    # narrower statistics branch; v2 had no spectral-shape statistics and weighted TESS like
+    # RAVDESS; v3's spectral shape had no loudness course; v4 had no training-only head per branch (its image branch stayed near
     # chance alone in screening runs). Earlier versions are gone from the code: their rows come
     # from their own runs (kept by the report, or scored from their predictions where still on disk).
     "speech_net_v1_without_waveform_augmentation": "net_v1_noaug/cv_fold*.npz",
@@ -46,22 +51,28 @@ MODELS: dict[str, str | tuple[str, str] | list[str]] = {
     "speech_net_v5_dsp_frontend_int8": "net_v5/int8_fold*.npz",
     # Screening of the graph front end: folds 0 and 2 only, one seed each (not the 5-fold protocol;
     # read them against each other), with its first syllable rate (unsmoothed loudness peaks, which
-    # counted noise flicker; since replaced). The shipped net took the mixup variant.
+    # counted noise flicker; since replaced). The net took the mixup variant.
     "screen_graph_frontend": "probe/cv_fold*.npz",
     "screen_graph_frontend_with_savee": "probe_savee/cv_fold*.npz",
     "screen_graph_frontend_augmented_statistics": "probe_augstats/cv_fold*.npz",
     "screen_graph_frontend_noise_floor_subtracted": "probe_dn/cv_fold*.npz",
     "screen_graph_frontend_mixup_0.2": "probe_mixup/cv_fold*.npz",
-    # Each branch of the shipped net alone, through the head that trains it.
+    # Each branch of the net alone, through the head that trains it.
     "speech_net_image_branch_alone": ("net/cv_fold*.npz", "image_probs"),
     "speech_net_statistics_branch_alone": ("net/cv_fold*.npz", "stats_probs"),
     "speech_net_float": "net/cv_fold*.npz",
-    "speech_net_int8": "net/int8_fold*.npz",
-    # Sequence models over the frames (train_speech --model gru / attention), same folds, float;
-    # the GRU with 3 seeds, the attention model with one; and the GRU and the net averaged.
+    "speech_net_int8": "net/int8_fold*.npz",  # shipped before the GRU net
+    # Sequence models over the frames (train_speech --model gru / attention), same folds; the GRU
+    # net with 3 seeds, the attention model with one. The GRU net that ships learns on 8 augmented
+    # copies of every clip (extract_speech --copies 8); its 4-copy run (the cache every row above
+    # had), its ensemble with the net, and its variant with augmented statistics beside it.
     "speech_gru_net_float": "gru/cv_fold*.npz",
+    "speech_gru_net_int8": "gru/int8_fold*.npz",
+    "speech_gru_net_4_copies_float": "gru_4copies/cv_fold*.npz",
+    "speech_gru_net_4_copies_int8": "gru_4copies/int8_fold*.npz",
+    "speech_gru_net_augmented_statistics_float": "gru_augstats/cv_fold*.npz",
     "speech_attention_net_float_1_seed": "attention_1seed/cv_fold*.npz",  # one seed per fold, not three
-    "ensemble_net_and_gru_float": ["net/cv_fold*.npz", "gru/cv_fold*.npz"],
+    "ensemble_net_and_gru_float": ["net/cv_fold*.npz", "gru_4copies/cv_fold*.npz"],  # the 4-copy GRU
 }
 
 
@@ -121,21 +132,22 @@ def write_report(runs: Path = Path("runs/speech"), results: Path = RESULTS) -> d
     previous = json.loads(path.read_text()) if path.exists() else {}
     predictions = {name: load_predictions(runs, source) for name, source in MODELS.items()}
     scored = {name: model_metrics(z) for name, z in predictions.items() if z is not None}
-    report = keep_earlier_rows({"run": run_stamp(), **scored}, previous)
+    report = keep_earlier_rows({"run": run_stamp(), "shipped": SHIPPED, **scored}, previous)
     report["notes"] = (
         "RAVDESS (first 2.4 s) actors 1-20 in 5 folds of 4 actors (2 male, 2 female); every figure "
         "is on actors the model never saw. TESS: whole words held out per fold (2 speakers, not "
-        "speaker-independent). speech_net: the average of 3 seeds per fold; the shipped model is "
-        "the int8 average of 5 models, one trained without each fold. Rows with 'from_run' were "
-        "scored in that earlier run (their predictions were not on the machine)."
+        "speaker-independent). Trained nets: the average of 3 seeds per fold (the int8 rows: that "
+        "average as one int8 file); the shipped model ('shipped') is the int8 average of 5 models, "
+        "one trained without each fold. Rows with 'from_run' were scored in that earlier run (their "
+        "predictions were not on the machine)."
     )
     path.write_text(json.dumps(report, indent=2))
-    if predictions["speech_net_int8"] is not None:
-        z = predictions["speech_net_int8"]
+    if predictions[SHIPPED] is not None:
+        z = predictions[SHIPPED]
         rav = z["corpus"] == "ravdess"
         confusion_png(
             z["label"][rav], z["probs"][rav].argmax(1), LABELS,
             results / "speech_confusion.png",
-            "speech_net (int8), RAVDESS held-out actors, recall-normalised",
+            f"{SHIPPED.removesuffix('_int8')} (int8), RAVDESS held-out actors, recall-normalised",
         )
     return report

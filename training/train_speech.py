@@ -1,8 +1,9 @@
 """Speaker-independent k-fold training of a speech model on the cached features.
 
-    python -m training.train_speech --stage cv        # score our net on every held-out fold
+    python -m training.train_speech --stage cv        # score the GRU net on every held-out fold
     python -m training.train_speech --stage release   # the 5 members of the shipped model
     python -m training.train_speech --stage score     # re-score the saved "cv" models (no training)
+    python -m training.train_speech --model net --name net   # the pooled-convolution net (shipped before)
     python -m training.train_speech --model seed --name seed --seeds 1 --epochs 12 --clean-prob 1.0 --label-smoothing 0
 
 "cv", fold k: `seeds` models trained on the other folds' RAVDESS actors and TESS words, for a
@@ -40,7 +41,9 @@ from .speech_models import seed_cnn, speech_net, speech_sequence_net
 
 @dataclass
 class Config:
-    model: str = "net"  # "net" (ours), "gru" or "attention" (a sequence model over the frames), "seed" (the prototype's CNN)
+    # "gru" (what ships: a bidirectional GRU over the convolved frames), "attention" (one
+    # self-attention block instead), "net" (pooled convolutions), "seed" (the prototype's CNN)
+    model: str = "gru"
     clean_prob: float = 0.5  # chance of the clean version of a clip in an epoch, else an augmented one
     augment_stats: bool = False  # statistics from the augmented version too (else always the clean one)
     epochs: int = 25
@@ -61,7 +64,7 @@ class Config:
     # "cv": train and score each fold; "score": re-score the saved "cv" models; "release": the
     # members of the shipped model
     stage: str = "cv"
-    name: str = "net"  # run folder under `out`
+    name: str = "gru"  # run folder under `out`
     seed: int = 0
     cache: str = "cache/speech_features.npz"
     # further caches (comma-separated) of the same format: SAVEE clips (trained on like RAVDESS,

@@ -41,6 +41,7 @@ from emotion_core.labels import LABELS
 
 from ..data import ravdess_fold
 from ..report import RESULTS, run_stamp
+from ..speech_report import SHIPPED
 
 N_MFCC_STATS = 4 * 40 - 1  # the statistics open with the MFCC means (c1..), stds, delta stds and spreads
 PITCH = "pitch_log2"  # log2 of the window's mean voiced pitch in Hz (training/voice_frontend.py)
@@ -120,7 +121,7 @@ def shipped_section(cache: Path, out: Path) -> tuple[dict, dict]:
     if metrics_path.exists():
         m = json.loads(metrics_path.read_text())
         rows = {}
-        for key in ("speech_net_int8", "speech_net_float", "svm_utterance_stats"):
+        for key in (SHIPPED, SHIPPED.replace("_int8", "_float"), "svm_utterance_stats"):
             if key in m:
                 r = m[key]["ravdess_held_out_actors"]
                 rows[key] = {"fold_accuracy_mean": pct(r["fold_accuracy_mean"]),
@@ -574,7 +575,7 @@ def main() -> None:
         norm = (np.asarray(entry.input.stats_mean), np.asarray(entry.input.stats_std))
         causes = causes_section(shipped, load_cache(args.cache, args.savee_cache), RESULTS, norm)
     variants = variants_section(Path(args.runs))
-    ref = shipped.get("cross_validation_reference_speech_metrics_json", {}).get("speech_net_int8", {})
+    ref = shipped.get("cross_validation_reference_speech_metrics_json", {}).get(SHIPPED, {})
     variants_figure(variants, ref, RESULTS / "gender_gap_variants.png")
     report = {
         "run": run_stamp(),
