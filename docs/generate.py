@@ -54,6 +54,22 @@ def variants_table(results: Path = RESULTS) -> str | None:
             f"{metrics['notes']}\n\n" + "\n".join(lines))
 
 
+def augmented_section(results: Path = RESULTS) -> str | None:
+    """Clean against augmented held-out copies, per cv run (training/analyses/augmented_heldout.py)."""
+    report = _load(results / "augmented_heldout.json")
+    if report is None:
+        return None
+    lines = ["| cv run | in training, an augmented copy's own statistics | clean | augmented copies | drop |",
+             "| --- | --- | --- | --- | --- |"]
+    for name, row in report.items():
+        if isinstance(row, dict):
+            lines.append(f"| `{name}` | {row['augment_stats'] * 100:.0f} % of the time | {_pct(row['clean_accuracy_mean'])} "
+                         f"| {_pct(row['augmented_accuracy_mean'])} | {row['drop_points']:.1f} points |")
+    return ("### Noisy copies of held-out actors, by recipe (from `training/results/augmented_heldout.json`)\n\n"
+            f"{report['what']}; the copies mix speed, white, pink or babble noise at 5-35 dB SNR and a time "
+            "shift, as training's augmentation does (fold means, float).\n\n" + "\n".join(lines))
+
+
 def speed_section(bench: Path = BENCH) -> str | None:
     speech, face, video = (_load(bench / f"{n}.json") for n in ("speech_latency", "face_latency", "video_speed"))
     cold, soak, batch = (_load(bench / f"{n}.json") for n in ("cold_start", "soak", "batch_speed"))
@@ -106,6 +122,7 @@ def results_page() -> str:
         "# Results\n\n_Written by `python docs/generate.py` from the results files; do not edit by hand._",
         evaluation_sections(),
         variants_table(),
+        augmented_section(),
         speed_section(),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"

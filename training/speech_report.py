@@ -70,7 +70,8 @@ MODELS: dict[str, str | tuple[str, str] | list[str]] = {
     "speech_gru_net_int8": "gru/int8_fold*.npz",
     "speech_gru_net_4_copies_float": "gru_4copies/cv_fold*.npz",
     "speech_gru_net_4_copies_int8": "gru_4copies/int8_fold*.npz",
-    "speech_gru_net_augmented_statistics_float": "gru_augstats/cv_fold*.npz",
+    "speech_gru_net_augmented_statistics_float": "gru_augstats/cv_fold*.npz",  # always from the copy
+    "speech_gru_net_half_augmented_statistics_float": "gru_augstats_half/cv_fold*.npz",  # half the time
     "speech_attention_net_float_1_seed": "attention_1seed/cv_fold*.npz",  # one seed per fold, not three
     "ensemble_net_and_gru_float": ["net/cv_fold*.npz", "gru_4copies/cv_fold*.npz"],  # the 4-copy GRU
 }

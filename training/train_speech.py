@@ -45,7 +45,9 @@ class Config:
     # self-attention block instead), "net" (pooled convolutions), "seed" (the prototype's CNN)
     model: str = "gru"
     clean_prob: float = 0.5  # chance of the clean version of a clip in an epoch, else an augmented one
-    augment_stats: bool = False  # statistics from the augmented version too (else always the clean one)
+    # chance that an augmented version's statistics come from that version too (else from the
+    # clean one); 1: always, as the image does
+    augment_stats: float = 0.0
     epochs: int = 25
     batch_size: int = 64
     lr: float = 2e-3
@@ -111,6 +113,17 @@ def mixup(inputs: list[np.ndarray], targets: np.ndarray, alpha: float, rng: np.r
     return [mix(a) for a in inputs], mix(targets)
 
 
+def stats_versions(versions: np.ndarray, chance: float, rng: np.random.Generator) -> np.ndarray:
+    """Which version each clip's statistics come from: its image's own with probability `chance`,
+    else the clean one. The two ends draw no random numbers, so a run at 0 or 1 trains as it did
+    before this was a probability."""
+    if chance <= 0:
+        return np.zeros_like(versions)
+    if chance >= 1:
+        return versions
+    return np.where(rng.random(versions.size) < chance, versions, 0)
+
+
 def train_model(data: SpeechData, held_out: int, cfg: Config, seed: int) -> keras.Model:
     """Train on every fold but `held_out` for the configured, fixed number of epochs."""
     rng = np.random.default_rng(seed)
@@ -137,7 +150,7 @@ def train_model(data: SpeechData, held_out: int, cfg: Config, seed: int) -> kera
         versions = np.where(
             rng.random(train.size) < cfg.clean_prob, 0, rng.integers(1, n_versions, size=train.size)
         )
-        inputs = data.inputs(cfg.model, train, versions, None if cfg.augment_stats else np.zeros_like(versions))
+        inputs = data.inputs(cfg.model, train, versions, stats_versions(versions, cfg.augment_stats, rng))
         if cfg.model != "seed":
             inputs[0] = spec_augment(inputs[0], cfg, rng)
         targets = keras.utils.to_categorical(data.label[train], len(LABELS)).astype(np.float32)
