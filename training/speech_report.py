@@ -34,9 +34,10 @@ MODELS: dict[str, str | tuple[str, str] | list[str]] = {
     "svm_utterance_stats": "svm_stats/cv_fold*.npz",
     # The steps that led to the net (shipped before the GRU net), on the same folds: v1 had a
     # narrower statistics branch; v2 had no spectral-shape statistics and weighted TESS like
-    # RAVDESS; v3's spectral shape had no loudness course; v4 had no training-only head per branch (its image branch stayed near
-    # chance alone in screening runs). Earlier versions are gone from the code: their rows come
-    # from their own runs (kept by the report, or scored from their predictions where still on disk).
+    # RAVDESS; v3's spectral shape had no loudness course; v4 had no training-only head per
+    # branch (its image branch stayed near chance alone in screening runs). Earlier versions are
+    # gone from the code: their rows come from their own runs (kept by the report, or scored from
+    # their predictions where still on disk).
     "speech_net_v1_without_waveform_augmentation": "net_v1_noaug/cv_fold*.npz",
     "speech_net_v1": "net_v1/cv_fold*.npz",
     "speech_net_v3_stats_width_256": "net_v3_w256/cv_fold*.npz",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import cache
 from pathlib import Path
 
 import keras
@@ -26,10 +27,16 @@ from ..speech_data import SpeechData
 from ..speech_models import AttentionPool  # noqa: F401  (registered on import: the saved GRU nets use it)
 
 
+@cache
+def features(path: str, extra: str) -> SpeechData:
+    """A cache loaded once for every run trained on it (the 8-copy cache is over 1 GB)."""
+    return SpeechData(path, extra)
+
+
 def run_accuracy(run: Path) -> dict:
     """Fold-mean RAVDESS accuracy of `run`'s fold ensembles on the clean and on the augmented versions."""
     config = json.loads((run / "config.json").read_text())
-    data = SpeechData(config["cache"], config.get("extra_cache", ""))
+    data = features(config["cache"], config.get("extra_cache", ""))
     clean, augmented = [], []
     folds = sorted(int(p.stem[7:]) for p in run.glob("cv_fold*.npz"))
     for fold in folds:
