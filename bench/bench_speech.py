@@ -44,7 +44,8 @@ def bench(wav: Path, runs: int, warmup: int, float_model: Path | None) -> dict:
     speech = analyzer.speech
     audio = load_audio(wav)
     windows = split_windows(audio, speech.spec)
-    inputs = [speech.model_inputs(w.samples) for w in windows]
+    features_of = [speech.features(w.samples) for w in windows]
+    inputs = [speech.inputs_from(f) for f in features_of]
 
     def features() -> None:
         for w in split_windows(audio, speech.spec):
@@ -58,7 +59,11 @@ def bench(wav: Path, runs: int, warmup: int, float_model: Path | None) -> dict:
         "decode": lambda: load_audio(wav),
         "voice_activity": lambda: analyzer.vad.speech_windows(audio, [(w.start, w.end) for w in windows]),
         "features": features,
+        # which of the two models reads each window (emotion_core/voice/noise.py)
+        "noise_test": lambda: [speech.is_noisy(f) for f in features_of],
         "inference_int8": inference(speech.run),
+        # what a window with a steady noise floor costs instead (emotion_core/voice/noise.py)
+        "inference_noisy_int8": inference(lambda x: speech.run(x, noisy=True)),
         "total": lambda: analyzer.analyze_audio(wav),
     }
     models = {"int8": model_file(int8_path), "float": None}

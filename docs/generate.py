@@ -70,6 +70,25 @@ def augmented_section(results: Path = RESULTS) -> str | None:
             "shift, as training's augmentation does (fold means, float).\n\n" + "\n".join(lines))
 
 
+def noise_router_section(results: Path = RESULTS) -> str | None:
+    """Both voice models and the two routed, clean and in noise (training/fit_noise_router.py)."""
+    report = _load(results / "noise_router.json")
+    if report is None:
+        return None
+    lines = ["| condition | clean model | noisy model | routed | windows to the noisy model |",
+             "| --- | --- | --- | --- | --- |"]
+    for name, row in report["conditions"].items():
+        lines.append(f"| {name.replace('_', ' ')} | {_pct(row['accuracy_clean_model'])} | {_pct(row['accuracy_noisy_model'])} "
+                     f"| {_pct(row['accuracy_routed'])} | {_pct(row['share_to_noisy_model'])} |")
+    return ("### Which voice model reads a window (from `training/results/noise_router.json`)\n\n"
+            "A window whose pauses lie less than "
+            f"{report['threshold_db']:g} dB below its loudest frame (a steady noise floor: a fan, hiss, a noisy "
+            "microphone) is read by the second voice model, trained on noisy statistics "
+            "(`emotion_core/voice/noise.py`); the rest by the clean one. Chosen on out-of-fold readings: "
+            f"{report['rule']}. {report['clips']}; noise at the SNR over the speech, seeds apart from the "
+            "robustness table's.\n\n![accuracy against SNR](../training/results/noise_router.png)\n\n" + "\n".join(lines))
+
+
 def speed_section(bench: Path = BENCH) -> str | None:
     speech, face, video = (_load(bench / f"{n}.json") for n in ("speech_latency", "face_latency", "video_speed"))
     cold, soak, batch = (_load(bench / f"{n}.json") for n in ("cold_start", "soak", "batch_speed"))
@@ -82,7 +101,10 @@ def speed_section(bench: Path = BENCH) -> str | None:
         f"- **A 3 s recording** (`bench/bench_speech.py`, `speech_latency.json`): {s['total']['median_ms']:.1f} ms from file to "
         f"distribution: decoding {s['decode']['median_ms']:.1f} ms, voice activity (Silero, 32 ms chunks, scored until every window is decided) "
         f"{s['voice_activity']['median_ms']:.1f} ms, the front end (features) {s['features']['median_ms']:.1f} ms, "
-        f"the int8 model {s['inference_int8']['median_ms']:.2f} ms.",
+        + (f"the test that picks the model {s['noise_test']['median_ms']:.2f} ms, " if "noise_test" in s else "")
+        + f"the int8 model {s['inference_int8']['median_ms']:.2f} ms"
+        + (f" (the one for windows with a steady noise floor, run instead of it there, {s['inference_noisy_int8']['median_ms']:.2f} ms)"
+           if "inference_noisy_int8" in s else "") + ".",
     ]
     if face:
         lines.append(f"- **A webcam frame** (`bench/bench_face.py`, `face_latency.json`): {face['stages']['total']['median_ms']:.1f} ms "
@@ -123,6 +145,7 @@ def results_page() -> str:
         evaluation_sections(),
         variants_table(),
         augmented_section(),
+        noise_router_section(),
         speed_section(),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -146,6 +169,7 @@ def headline(results: Path = RESULTS, bench: Path = BENCH) -> str:
         f"| voice, 8 emotions, actors never heard (5 folds) | {_pct(speech['fold_accuracy_mean'])} ± {speech['fold_accuracy_std'] * 100:.1f}; "
         f"male {_pct(speech['accuracy_male_actors'])}, female {_pct(speech['accuracy_female_actors'])} | `training/results/speech_metrics.json` |",
         f"| face, 7 emotions, FER2013 test | {_pct(shipped['accuracy'])} (`fer` 25.10.3: {_pct(fer['accuracy'])}) | `training/results/face_metrics.json` |",
+        *_noise_headline(results),
         f"| voice and face fused, built pairs | {_pct(acc['fused'])} (voice {_pct(acc['voice'])}, face {_pct(acc['face'])}) | `training/results/fusion_metrics.json` |",
         f"| a 3 s recording, file to answer | {latency['stages']['total']['median_ms']:.1f} ms | `bench/results/speech_latency.json` |",
         f"| a 30 s video | {by['median_seconds']:.1f} s (real-time factor {by['real_time_factor']:.2f}) | `bench/results/video_speed.json` |",
@@ -153,6 +177,15 @@ def headline(results: Path = RESULTS, bench: Path = BENCH) -> str:
         *_batch_headline(bench),
         END,
     ])
+
+
+def _noise_headline(results: Path) -> list[str]:
+    report = _load(results / "robustness.json")
+    if report is None:
+        return []
+    c = report["speech"]["conditions"]
+    return [f"| voice in noise at 20 dB SNR, one member per actor never heard | white {_pct(c['white_20dB']['accuracy'])}, babble "
+            f"{_pct(c['babble_20dB']['accuracy'])} (clean {_pct(c['clean']['accuracy'])}) | `training/results/robustness.json` |"]
 
 
 def _live_headline(bench: Path) -> list[str]:

@@ -163,6 +163,19 @@ class BaselineFit(Record):
 
 
 @dataclass(frozen=True)
+class NoisyModel(Record):
+    """A second speech model for windows with a steady noise floor (emotion_core/voice/noise.py):
+    the same inputs, labels and members, trained on noisy statistics."""
+
+    file: str
+    architecture: str
+    # A window whose pauses lie less than this many dB below its loudest frame goes to this model
+    # (training/fit_noise_router.py); None: never.
+    floor_within_db: float | None = None
+    source: str = ""  # where floor_within_db was fitted
+
+
+@dataclass(frozen=True)
 class SpeechEntry(Record):
     task: ClassVar[str] = "speech"
 
@@ -181,10 +194,11 @@ class SpeechEntry(Record):
     temperature: float = added_field(1.0)
     uncertain_below: float | None = added_field(None)
     baseline: BaselineFit | None = added_field(None)
+    noisy: NoisyModel | None = added_field(None)
 
     @property
     def files(self) -> tuple[str, ...]:
-        return (self.file, self.frontend)
+        return (self.file, self.frontend) + ((self.noisy.file,) if self.noisy else ())
 
 
 @dataclass(frozen=True)

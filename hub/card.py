@@ -103,6 +103,10 @@ def _model_section(task: str, info: SpeechEntry | FaceEntry | DetectorEntry) -> 
         "- File: " + ", ".join(f"`{name}`" for name in info.files),
         f"- Architecture: {info.architecture}",
     ]
+    if isinstance(info, SpeechEntry) and info.noisy and info.noisy.floor_within_db is not None:
+        lines.append(f"- Windows whose pauses lie less than {info.noisy.floor_within_db:g} dB below their loudest "
+                     f"frame (steady noise) are read by `{info.noisy.file}`: {info.noisy.architecture} "
+                     f"(threshold from {info.noisy.source})")
     if isinstance(info, DetectorEntry):
         return "\n".join([*lines, f"- Training data: {info.training_data}"])
     tensors = ", ".join(f"`{name}` {list(shape)}" for name, shape in info.input.tensors.items())

@@ -118,9 +118,12 @@ def failure_section(results: Path) -> str | None:
     smallest = min(int(size) for size, rate in sizes.items() if rate >= 0.99)
     return f"""### Known failure modes (from `training/results/robustness.json` and `vad_metrics.json`)
 
-- **Noise breaks the voice model**: accuracy {_pct(speech['clean']['accuracy'])} clean, {_pct(speech['white_20dB']['accuracy'])} with white noise at 20 dB
-  SNR, {_pct(speech['babble_10dB']['accuracy'])} with babble at 10 dB, {_pct(speech['phone']['accuracy'])} through a telephone band, {_pct(speech['mp3_32k']['accuracy'])} after MP3 at
-  32 kbit/s (Opus at 12 kbit/s: {_pct(speech['opus_12k']['accuracy'])}). Use a quiet room and a close microphone.
+- **Noise costs the voice**: accuracy {_pct(speech['clean']['accuracy'])} clean, {_pct(speech['white_20dB']['accuracy'])} with white noise at 20 dB
+  SNR (a steady noise floor: {_pct(speech['white_20dB']['share_to_noisy_model'], 0)} of such windows are read by the second voice model,
+  trained on noisy statistics), {_pct(speech['babble_20dB']['accuracy'])} with babble at 20 dB and {_pct(speech['babble_10dB']['accuracy'])} at 10 dB (other
+  voices are mostly not recognised as noise: {_pct(speech['babble_20dB']['share_to_noisy_model'], 0)} go to that model at 20 dB), {_pct(speech['phone']['accuracy'])} through a
+  telephone band, {_pct(speech['mp3_32k']['accuracy'])} after MP3 at 32 kbit/s (Opus at 12 kbit/s: {_pct(speech['opus_12k']['accuracy'])}). Use a quiet
+  room and a close microphone.
 - **Faces**: blur (sigma 2 px at 48 px) {_pct(face['blur_2px']['accuracy'])}, low light (10 % brightness) {_pct(face['low_light_10pct']['accuracy'])},
   a 16 px face {_pct(face['small_16px']['accuracy'])}, against {_pct(face['clean']['accuracy'])} clean; the photo detector finds faces down to
   about {smallest} px in a 640 x 480 frame, the webcam one only larger, close faces.

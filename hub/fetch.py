@@ -91,7 +91,7 @@ class HubConfig:
 def _reason(exc: BaseException) -> str:
     """An exception as one short phrase for a log line."""
     plain = next((words for kind, words in PLAIN_REASONS if isinstance(exc, kind)), None)
-    text = plain or " ".join(str(exc).split())[:300]
+    text = plain or " ".join(str(exc).split())[:400]  # room for a snapshot path and the manifest error after it
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

@@ -54,7 +54,7 @@ def test_members_keep_their_held_out_accuracy(model_set: ModelSet, speech_info: 
     correct = []
     for member, clip in sample:
         window = split_windows(load_audio(clip.path), speech.spec)[0]
-        members = speech.run(speech.model_inputs(window.samples))["members"]
+        members = speech.read(window.samples)["members"]
         correct.append(LABELS[int(np.argmax(members[member]))] == clip.label)
     accuracy = float(np.mean(correct))
     assert accuracy >= THRESHOLD, f"held-out accuracy {accuracy:.3f} on {len(sample)} clips < {THRESHOLD}"

@@ -54,8 +54,20 @@ def test_each_file_hashes_to_its_manifest_entry(model_set: ModelSet):
         assert sha256_of(model_set.path(name)) == expected
 
 
-def test_speech_model_is_at_most_5_mib(model_set: ModelSet, speech_info: SpeechEntry):
-    assert model_set.path(speech_info.file).stat().st_size <= MAX_MODEL_BYTES
+def test_speech_models_are_at_most_5_mib_each(model_set: ModelSet, speech_info: SpeechEntry):
+    assert speech_info.noisy is not None
+    for name in (speech_info.file, speech_info.noisy.file):
+        assert model_set.path(name).stat().st_size <= MAX_MODEL_BYTES
+
+
+def test_the_noisy_model_is_the_clean_one_s_twin(model_set: ModelSet, speech_info: SpeechEntry):
+    """Same inputs and outputs, so serving can hand it any window the clean model takes."""
+    clean, noisy = (TFLiteModel(model_set.path(n)) for n in (speech_info.file, speech_info.noisy.file))
+    def shapes(details: dict) -> dict:
+        return {name: (tuple(d["shape"]), np.dtype(d["dtype"]).name) for name, d in details.items()}
+
+    assert shapes(clean.input_details) == shapes(noisy.input_details)
+    assert shapes(clean.output_details) == shapes(noisy.output_details)
 
 
 def test_manifest_lists_the_canonical_labels_in_order(speech_info: SpeechEntry):
@@ -188,7 +200,8 @@ def test_a_manifest_this_version_cannot_read_is_refused_naming_the_field(folder_
 
 def test_a_manifest_that_lists_no_files_is_refused(folder_copy: Path):
     """Such a manifest once 'verified', and the models it names then loaded unchecked."""
-    with pytest.raises(ModelSetError, match=re.escape("models.speech names ['speech_int8.tflite', 'speech_frontend.tflite'], which")):
+    names = "['speech_int8.tflite', 'speech_frontend.tflite', 'speech_noisy_int8.tflite']"
+    with pytest.raises(ModelSetError, match=re.escape(f"models.speech names {names}, which")):
         load_model_set(_edited(folder_copy, lambda m: m["files"].clear()))
 
 

@@ -50,7 +50,7 @@ from emotion_core.voice.vad import VoiceActivity, holds_speech
 from .confidence import N_BINS, TARGET_PRECISION, answered, ece, lowest_threshold, reliability, rule, top
 from .config_cli import parse_config
 from .data import savee_clips
-from .heldout import cached, face_probs, voice_probs
+from .heldout import cached, face_probs, served_speech, voice_probs
 from .manifest import record
 from .report import RESULTS, run_stamp
 
@@ -95,13 +95,13 @@ def savee_windows(model_set: ModelSet, cache: Path) -> dict[str, np.ndarray]:
             audio = load_audio(clip.path)
             chunks = vad.chunk_probs(audio)
             for w in split_windows(audio, model.spec):
-                out = model.run(model.model_inputs(w.samples))
+                out = model.read(w.samples)
                 rows.append((i, holds_speech(chunks, w.start, w.end), out["probs"], out["members"]))
         clip_of, speech, mean, members = zip(*rows)
         return {"clip": np.array(clip_of), "speech": np.array(speech), "mean": np.array(mean, np.float32),
                 "members": np.array(members, np.float32)}
 
-    sha = model_set.manifest.files[model_set.speech.file]
+    sha = served_speech(model_set)
     z = cached(cache / "savee_windows.npz", sha, [c.path for c in clips], compute)
     return {**z, "truth": np.array([model_set.speech.labels.index(c.label) for c in clips]),
             "speaker": np.array([c.speaker for c in clips])}

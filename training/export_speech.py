@@ -2,7 +2,11 @@
 the same held-out actors), the metrics report, the int8 release ensemble as the embedded default
 model, and its manifest entry.
 
-    python -m training.export_speech --run runs/speech/gru
+    python -m training.export_speech --run runs/speech/gru --noisy-run runs/speech/gru_augstats
+
+--noisy-run names the run whose release members become the model for windows with a steady noise
+floor (SpeechEntry.noisy; "" ships none): trained on the same cache, so the same normaliser; it is
+only used once training/fit_noise_router.py has chosen when.
 
 A run trained with --extra-cache (SAVEE, shifted copies) is exported with the same caches (read
 from its config.json), so its normaliser and held-out clips are the ones it was trained with.
@@ -22,7 +26,7 @@ import numpy as np
 
 from emotion_core.voice.features import FeatureSpec
 from emotion_core.labels import LABELS
-from emotion_core.model_set import DEFAULT_DIR, SpeechEntry, SpeechInput
+from emotion_core.model_set import DEFAULT_DIR, NoisyModel, SpeechEntry, SpeechInput
 
 from .data import ravdess_fold
 from .manifest import fields_of, record
@@ -34,6 +38,7 @@ from .voice_frontend import FrontEnd
 from .voice_frontend import to_tflite as frontend_tflite
 
 MODEL_FILE = "speech_int8.tflite"
+NOISY_FILE = "speech_noisy_int8.tflite"
 FRONTEND_FILE = "speech_frontend.tflite"
 # What each member is, by train_speech's --model, for the manifest's architecture line.
 MEMBERS = {
@@ -46,6 +51,7 @@ MEMBERS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", default="runs/speech/gru")
+    parser.add_argument("--noisy-run", default="runs/speech/gru_augstats", help="the model for steady noise")
     parser.add_argument("--cache", default="", help="the features cache (default: the one the run trained on)")
     parser.add_argument("--out", default=str(DEFAULT_DIR))
     parser.add_argument("--calibration", type=int, default=500)
@@ -76,6 +82,7 @@ def main() -> None:
     model_bytes = to_tflite(ensemble, representative(data, everything, args.calibration))
     out = Path(args.out)
     (out / MODEL_FILE).write_bytes(model_bytes)
+    noisy = export_noisy(Path(args.noisy_run), run, folds, data, args.calibration, out) if args.noisy_run else None
     (out / FRONTEND_FILE).write_bytes(frontend_tflite(FrontEnd(FeatureSpec(**data.spec))))
     # The float twin is not shipped: bench/ times it against the int8 model.
     (run / "speech_float.tflite").write_bytes(to_tflite(ensemble))
@@ -113,9 +120,30 @@ def main() -> None:
             "tess_held_out_words_accuracy": ours["tess_held_out_words"]["accuracy"],
             "source": f"training/results/speech_metrics.json ({SHIPPED}: int8 twins of the CV fold ensembles)",
         },
+        noisy=noisy,
     )
     record("speech", {entry.task: fields_of(entry)}, (entry.task,), out)
     print(f"wrote {out / MODEL_FILE} ({len(model_bytes)} bytes) and its manifest entry")
+
+
+def export_noisy(noisy_run: Path, run: Path, folds: list[int], data: SpeechData, calibration: int,
+                 out: Path) -> NoisyModel:
+    """The int8 average of `noisy_run`'s release members, with the same folds as the shipped ones."""
+    config = json.loads((noisy_run / "config.json").read_text())
+    if (noisy_run / "stats_norm.json").read_text() != (run / "stats_norm.json").read_text():
+        raise SystemExit(f"{noisy_run} was trained with another statistics normaliser than {run}")
+    if sorted(int(p.stem[7:]) for p in noisy_run.glob("release*.keras")) != folds:
+        raise SystemExit(f"{noisy_run} has other release members than {run}")
+    members = [unrolled(keras.saving.load_model(noisy_run / f"release{k}.keras")) for k in folds]
+    (out / NOISY_FILE).write_bytes(to_tflite(fold_ensemble(members), representative(
+        data, np.arange(data.label.size), calibration)))
+    chance = config.get("augment_stats", 0.0)
+    return NoisyModel(
+        file=NOISY_FILE,
+        architecture=(f"the same {len(members)} {MEMBERS[config.get('model', 'net')]}, trained with an augmented "
+                      f"copy's statistics taken from that copy {float(chance):.0%} of the time (train_speech "
+                      f"--augment-stats {float(chance):g}, run {noisy_run.name})"),
+    )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,16 @@ from .face_data import FACE_LABELS, fer_images, is_validation
 FACE_CACHE = {"validation": "fusion_face_val.npz", "test": "face_test.npz"}  # split -> cache file
 
 
+def served_speech(model_set: ModelSet) -> str:
+    """What decides a served voice reading, as a cache key: the speech model file's sha256 and,
+    where the set routes windows with steady noise to a second model, that file's and the threshold."""
+    entry = model_set.speech
+    key = model_set.manifest.files[entry.file]
+    if entry.noisy and entry.noisy.floor_within_db is not None:
+        key += f" noisy {model_set.manifest.files[entry.noisy.file]} below {entry.noisy.floor_within_db} dB"
+    return key
+
+
 def cached(path: Path, sha: str, keys: list[str], compute) -> dict[str, np.ndarray]:
     """The arrays cached at `path` for this model file and these inputs, else compute() saved there."""
     if path.exists():
@@ -56,13 +66,13 @@ def voice_probs(model_set: ModelSet, cache: Path) -> dict[str, np.ndarray]:
         probs8 = []
         for clip in tqdm(clips, desc="voice"):
             window = split_windows(load_audio(clip.path), model.spec)[0].samples
-            probs8.append(model.run(model.model_inputs(window))["members"][member_of[int(clip.speaker[1:])]])
+            probs8.append(model.read(window)["members"][member_of[int(clip.speaker[1:])]])
         return {
             "probs8": np.array(probs8, dtype=np.float32),
             "probs": fused_rows(model.labels, probs8).astype(np.float32),
         }
 
-    sha = model_set.manifest.files[entry.file]
+    sha = served_speech(model_set)
     z = cached(cache / "fusion_voice_oof.npz", sha, [c.path for c in clips], compute)
     return {
         **z,

@@ -25,6 +25,7 @@ PARTS = RESULTS / "manifest"
 # part -> the step that records it; the manifest applies the parts in this order.
 STEPS = {
     "speech": "training.export_speech",
+    "noise_router": "training.fit_noise_router",
     "face_detector": "training.add_face_detector",
     "face": "training.export_face",
     "face_views": "training.calibrate_views",

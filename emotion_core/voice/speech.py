@@ -12,12 +12,14 @@ from ..model_set import ModelSet, ModelSetError
 from ..results import AudioResult, WindowResult, distribution, mean_distribution
 from ..runtime import TFLiteModel
 from .features import FeatureSpec, split_windows, stitch_frames
+from .noise import floor_depth_db
 from .vad import VoiceActivity
 
 
 class SpeechModel:
     """The speech model and its front end (the features graph it was trained with), with the
-    temperature and "uncertain" threshold it was calibrated with."""
+    temperature and "uncertain" threshold it was calibrated with; and, where the set ships one, the
+    model for windows with a steady noise floor (noise.py), which reads those windows instead."""
 
     def __init__(self, model_set: ModelSet):
         entry = model_set.speech
@@ -30,6 +32,8 @@ class SpeechModel:
             self.spec = FeatureSpec(**entry.input.features)
             self._front = TFLiteModel(model_set.path(entry.frontend))
             self._model = TFLiteModel(model_set.path(entry.file))
+            self._noisy = TFLiteModel(model_set.path(entry.noisy.file)) if entry.noisy else None
+            self.noisy_floor_db = entry.noisy.floor_within_db if entry.noisy else None
         except (TypeError, ValueError) as exc:
             raise ModelSetError(f"the speech model from {model_set.source} is not usable: {exc!r}") from exc
 
@@ -43,20 +47,35 @@ class SpeechModel:
 
     def model_inputs(self, samples: np.ndarray) -> dict[str, np.ndarray]:
         """The exact tensors the model is fed for one window (also what evaluation feeds it)."""
-        return self._inputs(self.features(samples))
+        return self.inputs_from(self.features(samples))
 
-    def _inputs(self, features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def inputs_from(self, features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         stats = (features["stats"] - self._stats_mean) / self._stats_std
         return {"mfcc_image": features["mfcc_image"], "stats": stats}
 
+    def is_noisy(self, features: dict[str, np.ndarray]) -> bool:
+        """Whether the window these features are of goes to the model for steady noise."""
+        if self.noisy_floor_db is None:
+            return False
+        return floor_depth_db(features["mfcc"], self.spec.n_mels, self.spec.top_db) < self.noisy_floor_db
+
     def _probs(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """The members' mean ("probs"), temperature-scaled as a whole (which never changes its top label)."""
-        return apply_temperature(self.run(self._inputs(features))["probs"], self.temperature)
+        return apply_temperature(self._read(features)["probs"], self.temperature)
 
-    def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """All of the model's raw outputs: "probs" (the members' mean, which serving calibrates)
-        and "members" (per fold model)."""
-        return self._model(**inputs)
+    def _read(self, features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return self.run(self.inputs_from(features), noisy=self.is_noisy(features))
+
+    def read(self, samples: np.ndarray) -> dict[str, np.ndarray]:
+        """The raw outputs of whichever model serving lets read this window (what evaluation scores)."""
+        return self._read(self.features(samples))
+
+    def run(self, inputs: dict[str, np.ndarray], noisy: bool = False) -> dict[str, np.ndarray]:
+        """All of a model's raw outputs (the clean one's, or with `noisy` the steady-noise one's):
+        "probs" (the members' mean, which serving calibrates) and "members" (per fold model)."""
+        if noisy and self._noisy is None:
+            raise ValueError("this model set has no model for noisy windows")
+        return (self._noisy if noisy else self._model)(**inputs)
 
     def analyze(self, audio: np.ndarray, vad: VoiceActivity, baseline: Baseline | None = None,
                 progress: Callable[[int, int], None] | None = None) -> AudioResult:

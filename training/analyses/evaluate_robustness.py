@@ -3,9 +3,10 @@
     python -m training.analyses.evaluate_robustness      # ~40 min the first time (1 core of a busy machine), then ~20 s (cache/robustness_*.npz)
     python -m training.analyses.evaluate_robustness --snrs 20,10,5 --noises white,babble --face-step 2 --seed 1
 
-Speech: every RAVDESS clip (actors 1-20, first 2.4 s), scored by the one member of the shipped
-speech model that never heard its actor, on the clip's single window (as training/heldout.py
-scores the clean clips), after each degradation: white, babble or pink noise at each SNR (the
+Speech: every RAVDESS clip (actors 1-20, first 2.4 s), scored by the one member that never heard
+its actor of the shipped speech model serving lets read the window (the clean one, or the one for
+steady noise: share_to_noisy_model), on the clip's single window (as training/heldout.py scores
+the clean clips), after each degradation: white, babble or pink noise at each SNR (the
 SNR is measured over the clip's speech: the samples the voice-activity detector marks as speech
 in the clean clip, for the speech and the noise alike); a phone band (8 kHz round trip, 300-3400
 Hz band-pass); lossy codecs (PyAV/FFmpeg encode and decode in memory). Babble for a clip of
@@ -69,7 +70,7 @@ from ..degrade import (
     white_noise,
 )
 from ..face_data import FACE_LABELS, fer_images
-from ..heldout import cached
+from ..heldout import cached, served_speech
 from ..report import RESULTS, run_stamp
 
 
@@ -226,22 +227,27 @@ def speech_report(cfg: Config, model_set: ModelSet, cache: Path) -> dict:
     actors = np.array([int(c.speaker[1:]) for c in clips])
     truth = np.array([entry.labels.index(c.label) for c in clips])
     male = actors % 2 == 1
-    sha = model_set.manifest.files[entry.file]
+    sha = served_speech(model_set)
     model, vad = SpeechModel(model_set), VoiceActivity()
     audio = [load_audio(p) for p in tqdm(paths, desc="load RAVDESS")]
     n_chunks = max(a.size for a in audio) // CHUNK_SAMPLES
 
     def score(condition: Condition) -> dict[str, np.ndarray]:
         def compute() -> dict[str, np.ndarray]:
-            probs, speech, chunks = [], [], np.full((len(audio), n_chunks), -1.0, np.float32)
+            probs, speech, noisy = [], [], []
+            chunks = np.full((len(audio), n_chunks), -1.0, np.float32)
             for i, clean in enumerate(tqdm(audio, desc=f"speech {condition.name}")):
                 x = condition.apply(i, clean)
                 p = vad.chunk_probs(x)
                 window = split_windows(x, model.spec)[0]
                 chunks[i, : p.size] = p[:n_chunks]
                 speech.append(holds_speech(p, window.start, window.end))
-                probs.append(model.run(model.model_inputs(window.samples))["members"][member_of[actors[i]]])
-            return {"probs": np.array(probs, np.float32), "speech": np.array(speech), "chunks": chunks}
+                features = model.features(window.samples)
+                noisy.append(model.is_noisy(features))
+                out = model.run(model.inputs_from(features), noisy=noisy[-1])
+                probs.append(out["members"][member_of[actors[i]]])
+            return {"probs": np.array(probs, np.float32), "speech": np.array(speech), "chunks": chunks,
+                    "noisy": np.array(noisy)}
 
         z = dict(cached(cache / f"robustness_speech_{condition.name}.npz", sha, cache_keys(cfg, condition, paths), compute))
         # Speech is decided again from the cached chunk probabilities, so a change of the
@@ -267,11 +273,12 @@ def speech_report(cfg: Config, model_set: ModelSet, cache: Path) -> dict:
             "no_speech_clips": int((~answered).sum()),
             "accuracy_answered": float((pred[answered] == truth[answered]).mean()) if answered.any() else None,
             "answered_and_right": float(((pred == truth) & answered).mean()),
+            "share_to_noisy_model": float(z["noisy"].mean()),
         }
     return {
         "n_clips": len(clips),
         "clips": f"RAVDESS (first 2.4 s) actors 1-20, {every(cfg.clip_step, 'clip')}, one window (the first, zero-padded to 3 s)",
-        "model": f"{entry.file} sha256 {sha}: per clip the member that never heard its actor",
+        "model": f"{entry.file} sha256 {sha}: per clip the member that never heard its actor, of the model serving lets read the window",
         "labels": list(entry.labels),
         "speech_share_of_clean_clips": float(np.mean([m.mean() for m in masks])),
         "conditions": rows,
