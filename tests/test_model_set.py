@@ -249,6 +249,15 @@ def test_a_recorded_part_changes_its_fields_and_keeps_the_rest(folder_copy: Path
     assert manifest.files == model_set.manifest.files
 
 
+def test_a_part_may_set_the_noisy_model_s_threshold_alone(folder_copy: Path, model_set: ModelSet, tmp_path: Path):
+    """fit_noise_router records the threshold; the file and architecture stay export_speech's."""
+    record("noise_router", {"speech": {"noisy": {"floor_within_db": 12.5, "source": "a test"}}}, ("speech",),
+           folder_copy, parts=_parts(tmp_path))
+    noisy = load_model_set(folder_copy).speech.noisy
+    assert (noisy.floor_within_db, noisy.source) == (12.5, "a test")
+    assert (noisy.file, noisy.architecture) == (model_set.speech.noisy.file, model_set.speech.noisy.architecture)
+
+
 def test_a_new_model_leaves_out_what_was_fitted_on_the_old_one(folder_copy: Path, model_set: ModelSet,
                                                                tmp_path: Path, caplog):
     """Re-exporting the voice model drops its calibration, baseline and the fusion weights (fitted on the

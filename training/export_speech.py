@@ -2,7 +2,7 @@
 the same held-out actors), the metrics report, the int8 release ensemble as the embedded default
 model, and its manifest entry.
 
-    python -m training.export_speech --run runs/speech/gru --noisy-run runs/speech/gru_augstats
+    python -m training.export_speech --run runs/speech/gru --noisy-run runs/speech/gru_noisy_only
 
 --noisy-run names the run whose release members become the model for windows with a steady noise
 floor (SpeechEntry.noisy; "" ships none): trained on the same cache, so the same normaliser; it is
@@ -51,7 +51,7 @@ MEMBERS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", default="runs/speech/gru")
-    parser.add_argument("--noisy-run", default="runs/speech/gru_augstats", help="the model for steady noise")
+    parser.add_argument("--noisy-run", default="runs/speech/gru_noisy_only", help="the model for steady noise")
     parser.add_argument("--cache", default="", help="the features cache (default: the one the run trained on)")
     parser.add_argument("--out", default=str(DEFAULT_DIR))
     parser.add_argument("--calibration", type=int, default=500)
@@ -137,12 +137,13 @@ def export_noisy(noisy_run: Path, run: Path, folds: list[int], data: SpeechData,
     members = [unrolled(keras.saving.load_model(noisy_run / f"release{k}.keras")) for k in folds]
     (out / NOISY_FILE).write_bytes(to_tflite(fold_ensemble(members), representative(
         data, np.arange(data.label.size), calibration)))
-    chance = config.get("augment_stats", 0.0)
+    chance, clean = float(config.get("augment_stats", 0.0)), float(config.get("clean_prob", 0.5))
     return NoisyModel(
         file=NOISY_FILE,
-        architecture=(f"the same {len(members)} {MEMBERS[config.get('model', 'net')]}, trained with an augmented "
-                      f"copy's statistics taken from that copy {float(chance):.0%} of the time (train_speech "
-                      f"--augment-stats {float(chance):g}, run {noisy_run.name})"),
+        architecture=(f"the same {len(members)} {MEMBERS[config.get('model', 'net')]}, trained on the augmented "
+                      f"copies (the clean clip {clean:.0%} of the time) with each copy's own statistics "
+                      f"{chance:.0%} of the time (train_speech --clean-prob {clean:g} --augment-stats {chance:g}, "
+                      f"run {noisy_run.name})"),
     )
 
 

@@ -1,6 +1,6 @@
 """Choose when the model for steady noise reads a window instead of the clean one, and measure both.
 
-    python -m training.fit_noise_router      # ~4 min on 2 cores; after export_speech
+    python -m training.fit_noise_router      # ~2 min on 2 cores; after export_speech
 
 Every RAVDESS clip (actors 1-20, first 2.4 s), clean and with white or babble noise at 10-40 dB
 SNR over its speech (training/degrade.py; noise seeds of their own, not evaluate_robustness's), is
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,7 @@ from emotion_core.voice.vad import VoiceActivity
 from .config_cli import parse_config
 from .data import ravdess_clips
 from .degrade import babble, mix_at_snr, speech_mask, white_noise
-from .manifest import fields_of, record
+from .manifest import record
 from .report import RESULTS, run_stamp
 
 MAX_CLEAN_LOSS = 0.5  # points of clean accuracy the routing may cost at most
@@ -148,9 +148,8 @@ def main() -> None:
     results = Path(cfg.results)
     (results / "noise_router.json").write_text(json.dumps(report, indent=2) + "\n")
     figure(report, results / "noise_router.png")
-    noisy = replace(entry.noisy, floor_within_db=threshold,
-                    source=f"training/results/noise_router.json ({report['run']})")
-    record("noise_router", {"speech": fields_of(replace(entry, noisy=noisy), "noisy")}, ("speech",))
+    fitted = {"floor_within_db": threshold, "source": f"training/results/noise_router.json ({report['run']})"}
+    record("noise_router", {"speech": {"noisy": fitted}}, ("speech",))
     print(json.dumps({k: {m: round(v[m], 3) for m in ("accuracy_clean_model", "accuracy_noisy_model",
                                                      "accuracy_routed", "share_to_noisy_model")}
                       for k, v in report["conditions"].items()}, indent=1))

@@ -35,6 +35,10 @@ STEPS = {
 }
 
 
+# Fields a part may set in part: the rest of the object is kept from the earlier parts.
+PARTIAL_FIELDS = ("input", "noisy")
+
+
 def parts_of(folder: Path) -> Path:
     """Where a folder's parts live: the shipped set's beside the results, another folder's inside it."""
     return PARTS if folder.resolve() == DEFAULT_DIR.resolve() else folder / "manifest_parts"
@@ -111,13 +115,14 @@ def _changed(folder: Path, entries: dict[str, dict], saved: dict) -> list[str]:
 
 
 def _apply(entries: dict[str, dict], models: dict[str, dict]) -> dict[str, dict]:
-    """`entries` with a part's fields set; a part may set some of an entry's input and keep the rest."""
+    """`entries` with a part's fields set; a part may set some of an entry's input (or of its noisy
+    model) and keep the rest."""
     out = {task: dict(entry) for task, entry in entries.items()}
     for task, fields in models.items():
         entry = out.setdefault(task, {})
         for name, value in fields.items():
-            partial_input = name == "input" and isinstance(entry.get(name), dict)
-            entry[name] = {**entry[name], **value} if partial_input else value
+            partial = name in PARTIAL_FIELDS and isinstance(entry.get(name), dict)
+            entry[name] = {**entry[name], **value} if partial else value
     return out
 
 
