@@ -63,3 +63,17 @@ def test_the_shipped_set_routes_steady_noise_and_only_it(speech: SpeechModel, cl
                                   speech.run(speech.inputs_from(clean))["probs"])
     assert not np.array_equal(speech.run(speech.inputs_from(noisy), noisy=True)["probs"],
                               speech.run(speech.inputs_from(noisy))["probs"])
+
+
+def test_the_router_threshold_keeps_clean_speech_and_sends_the_noise_over():
+    from training.fit_noise_router import choose, routed_accuracy
+
+    truth = np.zeros(100, dtype=int)
+    right, wrong = np.zeros(100, dtype=int), np.ones(100, dtype=int)
+    rows = {"clean": {"depth": np.full(100, 40.0), "clean": right, "noisy": wrong},
+            "white_20dB": {"depth": np.full(100, 18.0), "clean": wrong, "noisy": right}}
+    threshold, table = choose(rows, truth)
+    assert threshold == 18.5  # the shallowest threshold that takes every noisy window and no clean one
+    assert routed_accuracy(rows, truth, threshold) == {"clean": 1.0, "white_20dB": 1.0}
+    deeper = [r for r in table if r["threshold_db"] > 40.0]
+    assert deeper and all(r["clean"] == 0.0 for r in deeper)  # these would take clean speech too

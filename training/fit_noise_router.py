@@ -88,6 +88,8 @@ def choose(rows: dict, truth: np.ndarray) -> tuple[float, list[dict]]:
         noisy = float(np.mean([v for k, v in acc.items() if k != "clean"]))
         table.append({"threshold_db": float(t), "clean": acc["clean"], "noisy_mean": noisy})
     allowed = [r for r in table if r["clean"] >= clean_alone - MAX_CLEAN_LOSS / 100]
+    if not allowed:
+        raise SystemExit(f"every threshold from {THRESHOLDS[0]:g} dB costs clean speech more than {MAX_CLEAN_LOSS} points")
     best = max(allowed, key=lambda r: (r["noisy_mean"], -r["threshold_db"]))
     return best["threshold_db"], table
 
