@@ -86,7 +86,16 @@ def noise_router_section(results: Path = RESULTS) -> str | None:
             "microphone) is read by the second voice model, trained on noisy statistics "
             "(`emotion_core/voice/noise.py`); the rest by the clean one. Chosen on out-of-fold readings: "
             f"{report['rule']}. {report['clips']}; noise at the SNR over the speech, seeds apart from the "
-            "robustness table's.\n\n![accuracy against SNR](../training/results/noise_router.png)\n\n" + "\n".join(lines))
+            f"robustness table's.{_noisy_temperature(report)}\n\n![accuracy against SNR](../training/results/noise_router.png)\n\n" + "\n".join(lines))
+
+
+def _noisy_temperature(report: dict) -> str:
+    t = report.get("noisy_model_temperature")
+    if t is None:
+        return ""
+    return (f" The noisy model's readings are taken at temperature {t['temperature']:.3f}, fitted on the "
+            f"{t['windows']:,} windows it reads here: calibration error {_pct(t['ece_before'])} before, "
+            f"{_pct(t['ece_after'])} after (mean confidence {_pct(t['mean_confidence_after'])}, accuracy {_pct(t['accuracy'])}).")
 
 
 def speed_section(bench: Path = BENCH) -> str | None:

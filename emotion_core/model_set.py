@@ -172,7 +172,10 @@ class NoisyModel(Record):
     # A window whose pauses lie less than this many dB below its loudest frame goes to this model
     # (training/fit_noise_router.py); None: never.
     floor_within_db: float | None = None
-    source: str = ""  # where floor_within_db was fitted
+    # Its readings are turned into softmax(log p / temperature) before anything else, so that they
+    # are as calibrated as the clean model's (its own are flatter: it learnt on noisy copies).
+    temperature: float = 1.0
+    source: str = ""  # where floor_within_db and temperature were fitted
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ keeps clean accuracy within MAX_CLEAN_LOSS points of the clean model alone and, 
 reads the noisy clips best on average. Chosen on the out-of-fold readings of these clips, like the
 "uncertain" threshold; evaluate_robustness then measures it on noise drawn apart.
 
-Writes training/results/noise_router.json and noise_router.png, and the threshold into the manifest
-(SpeechEntry.noisy.floor_within_db).
+Then the noisy model's temperature: the one that minimises the negative log-likelihood of every
+window it would read (its readings are flatter than the clean model's, having learnt on noisy
+copies). Writes training/results/noise_router.json and noise_router.png, and both into the
+manifest (SpeechEntry.noisy).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
+from emotion_core.calibration import apply_temperature, fit_temperature
 from emotion_core.decode.audio import load_audio
 from emotion_core.model_set import load_model_set
 from emotion_core.voice.features import split_windows
@@ -33,6 +36,7 @@ from emotion_core.voice.noise import floor_depth_db
 from emotion_core.voice.speech import SpeechModel
 from emotion_core.voice.vad import VoiceActivity
 
+from .confidence import ece
 from .config_cli import parse_config
 from .data import ravdess_clips
 from .degrade import babble, mix_at_snr, speech_mask, white_noise
@@ -117,11 +121,18 @@ def main() -> None:
             inputs = model.inputs_from(features)
             depth.append(floor_depth_db(features["mfcc"], model.spec.n_mels, model.spec.top_db))
             clean.append(model.run(inputs)["members"][member_of[actors[i]]].argmax())
-            noisy.append(model.run(inputs, noisy=True)["members"][member_of[actors[i]]].argmax())
-        rows[name] = {"depth": np.array(depth), "clean": np.array(clean), "noisy": np.array(noisy)}
+            noisy.append(model.run(inputs, noisy=True)["members"][member_of[actors[i]]])
+        noisy_probs = np.array(noisy)
+        rows[name] = {"depth": np.array(depth), "clean": np.array(clean), "noisy": noisy_probs.argmax(1),
+                      "noisy_probs": noisy_probs}
 
     threshold, table = choose(rows, truth)
     routed = routed_accuracy(rows, truth, threshold)
+    # The noisy model's temperature, on every window it would read (NLL, as calibrate_confidence).
+    sent = [(r["noisy_probs"][r["depth"] < threshold], truth[r["depth"] < threshold]) for r in rows.values()]
+    probs_sent, truth_sent = np.concatenate([p for p, _ in sent]), np.concatenate([t for _, t in sent])
+    temperature = fit_temperature(probs_sent, truth_sent)
+    calibrated = apply_temperature(probs_sent, temperature)
     report = {
         "run": run_stamp(),
         "command": "python -m training.fit_noise_router",
@@ -133,6 +144,15 @@ def main() -> None:
         "rule": f"the threshold that keeps clean accuracy within {MAX_CLEAN_LOSS} points of the clean model "
                 "alone and reads the noisy conditions best on average",
         "threshold_db": threshold,
+        "noisy_model_temperature": {
+            "temperature": temperature,
+            "windows": int(truth_sent.size),
+            "what": "fitted on every window the noisy model reads at the threshold, in every condition",
+            "ece_before": ece(probs_sent, truth_sent), "ece_after": ece(calibrated, truth_sent),
+            "mean_confidence_before": float(probs_sent.max(1).mean()),
+            "mean_confidence_after": float(calibrated.max(1).mean()),
+            "accuracy": float((probs_sent.argmax(1) == truth_sent).mean()),
+        },
         "conditions": {
             name: {
                 "accuracy_clean_model": float((r["clean"] == truth).mean()),
@@ -150,12 +170,13 @@ def main() -> None:
     results = Path(cfg.results)
     (results / "noise_router.json").write_text(json.dumps(report, indent=2) + "\n")
     figure(report, results / "noise_router.png")
-    fitted = {"floor_within_db": threshold, "source": f"training/results/noise_router.json ({report['run']})"}
+    fitted = {"floor_within_db": threshold, "temperature": temperature,
+              "source": f"training/results/noise_router.json ({report['run']})"}
     record("noise_router", {"speech": {"noisy": fitted}}, ("speech",))
     print(json.dumps({k: {m: round(v[m], 3) for m in ("accuracy_clean_model", "accuracy_noisy_model",
                                                      "accuracy_routed", "share_to_noisy_model")}
                       for k, v in report["conditions"].items()}, indent=1))
-    print(f"threshold {threshold} dB; {report['seconds']} s")
+    print(f"threshold {threshold} dB, noisy model temperature {temperature:.3f}; {report['seconds']} s")
 
 
 def figure(report: dict, out: Path) -> None:

@@ -39,7 +39,8 @@ def served_speech(model_set: ModelSet) -> str:
     entry = model_set.speech
     key = model_set.manifest.files[entry.file]
     if entry.noisy and entry.noisy.floor_within_db is not None:
-        key += f" noisy {model_set.manifest.files[entry.noisy.file]} below {entry.noisy.floor_within_db} dB"
+        key += (f" noisy {model_set.manifest.files[entry.noisy.file]} below {entry.noisy.floor_within_db} dB"
+                f" at temperature {entry.noisy.temperature}")
     return key
 
 

@@ -34,6 +34,7 @@ class SpeechModel:
             self._model = TFLiteModel(model_set.path(entry.file))
             self._noisy = TFLiteModel(model_set.path(entry.noisy.file)) if entry.noisy else None
             self.noisy_floor_db = entry.noisy.floor_within_db if entry.noisy else None
+            self.noisy_temperature = entry.noisy.temperature if entry.noisy else 1.0
         except (TypeError, ValueError) as exc:
             raise ModelSetError(f"the speech model from {model_set.source} is not usable: {exc!r}") from exc
 
@@ -64,10 +65,14 @@ class SpeechModel:
         return apply_temperature(self._read(features)["probs"], self.temperature)
 
     def _read(self, features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return self.run(self.inputs_from(features), noisy=self.is_noisy(features))
+        if not self.is_noisy(features):
+            return self.run(self.inputs_from(features))
+        out = self.run(self.inputs_from(features), noisy=True)
+        return {name: apply_temperature(value, self.noisy_temperature) for name, value in out.items()}
 
     def read(self, samples: np.ndarray) -> dict[str, np.ndarray]:
-        """The raw outputs of whichever model serving lets read this window (what evaluation scores)."""
+        """The outputs of whichever model serving lets read this window (what evaluation scores):
+        the clean model's raw, or the noisy one's at its own temperature."""
         return self._read(self.features(samples))
 
     def run(self, inputs: dict[str, np.ndarray], noisy: bool = False) -> dict[str, np.ndarray]:
