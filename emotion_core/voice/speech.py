@@ -62,9 +62,10 @@ class SpeechModel:
 
     def _probs(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """The members' mean ("probs"), temperature-scaled as a whole (which never changes its top label)."""
-        return apply_temperature(self._read(features)["probs"], self.temperature)
+        return apply_temperature(self.read_features(features)["probs"], self.temperature)
 
-    def _read(self, features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def read_features(self, features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """read(), from a window's features already computed."""
         if not self.is_noisy(features):
             return self.run(self.inputs_from(features))
         out = self.run(self.inputs_from(features), noisy=True)
@@ -73,7 +74,7 @@ class SpeechModel:
     def read(self, samples: np.ndarray) -> dict[str, np.ndarray]:
         """The outputs of whichever model serving lets read this window (what evaluation scores):
         the clean model's raw, or the noisy one's at its own temperature."""
-        return self._read(self.features(samples))
+        return self.read_features(self.features(samples))
 
     def run(self, inputs: dict[str, np.ndarray], noisy: bool = False) -> dict[str, np.ndarray]:
         """All of a model's raw outputs (the clean one's, or with `noisy` the steady-noise one's):

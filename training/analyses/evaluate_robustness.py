@@ -244,8 +244,7 @@ def speech_report(cfg: Config, model_set: ModelSet, cache: Path) -> dict:
                 speech.append(holds_speech(p, window.start, window.end))
                 features = model.features(window.samples)
                 noisy.append(model.is_noisy(features))
-                out = model.run(model.inputs_from(features), noisy=noisy[-1])
-                probs.append(out["members"][member_of[actors[i]]])
+                probs.append(model.read_features(features)["members"][member_of[actors[i]]])
             return {"probs": np.array(probs, np.float32), "speech": np.array(speech), "chunks": chunks,
                     "noisy": np.array(noisy)}
 
